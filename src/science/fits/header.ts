@@ -83,7 +83,8 @@ export class Header implements HeaderLike {
       }
       const image = cardImage(bytes, pos, { hdu: where.hdu, card: cardNo, offset: fileOffset + (pos - start) });
       pos += CARD_LENGTH;
-      if (image.slice(0, 8) === 'END     ' && image.slice(8).trim() === '') break;
+      // Columns 9-80 of END should be blank; a stray character there is not worth rejecting the file.
+      if (image.startsWith('END     ')) break;
       raw.push(parseCard(image, { hdu: where.hdu, card: cardNo }));
     }
     const cards = joinContinuations(raw);
@@ -249,7 +250,14 @@ export class Header implements HeaderLike {
   }
 
   clone(): Header {
-    return new Header(this.cards.map((c) => ({ ...c, images: c.images ? [...c.images] : undefined })));
+    return new Header(
+      this.cards.map((c) => {
+        const copy: Card = { ...c };
+        if (c.images) copy.images = [...c.images];
+        if (typeof c.value === 'object' && c.value !== null) copy.value = { ...c.value };
+        return copy;
+      }),
+    );
   }
 
   /** Card images (80 characters each), END included, without block padding. */
@@ -327,9 +335,18 @@ export function parseCard(image: string, loc: { hdu?: number; card?: number } = 
     return { keyword: kw, comment: image.slice(8).trimEnd(), images };
   }
   if (kw === 'CONTINUE') {
-    // Long-string continuation: value starts after the 8-column keyword, no '='.
-    const { value, comment } = parseValueField(image.slice(8), { ...loc, keyword: kw });
-    return { keyword: kw, value, comment, images };
+    // Long-string continuation: a string value from column 11, no '='. Anything else on a
+    // CONTINUE card (some writers use it as free text) is kept as commentary.
+    const field = image.slice(8);
+    if (field.trimStart().startsWith("'")) {
+      try {
+        const { value, comment } = parseValueField(field, { ...loc, keyword: kw });
+        return { keyword: kw, value, comment, images };
+      } catch {
+        // fall through to commentary
+      }
+    }
+    return { keyword: kw, comment: field.trimEnd(), images };
   }
   if (image.slice(8, 10) !== '= ') {
     // No value indicator: commentary card with a keyword.
@@ -445,17 +462,32 @@ function formatNumber(n: number, forceFloat = false): string {
     throw new FitsError('BAD_VALUE', `cannot write ${n} in a FITS header`);
   }
   if (Number.isInteger(n) && !forceFloat && Math.abs(n) < 1e21) return n.toFixed(0);
-  // Shortest round-trip representation, with an explicit decimal point or exponent.
+  // Shortest representation that reads back to the same double, with an explicit decimal
+  // point (so readers see a real). It may exceed the 20 fixed-format columns (up to 24
+  // characters); free format allows that, and losing digits would not round-trip.
   let s = String(n).toUpperCase();
   if (!s.includes('.') && !s.includes('E')) s += '.0';
   if (s.includes('E') && !s.includes('.')) s = s.replace('E', '.0E');
-  // JS gives 1E+21; FITS readers accept it, keep it.
-  if (s.length > 20) s = n.toExponential(14).toUpperCase();
   return s;
 }
 
+const KEYWORD_RE = /^[A-Z0-9_-]{0,8}$/;
+const PRINTABLE_RE = /^[\x20-\x7e]*$/;
+
 /** Card images for one card (several for a long string written with CONTINUE). */
 export function formatCard(c: Card): string[] {
+  const images = formatCardImages(c);
+  for (const img of images) {
+    if (!PRINTABLE_RE.test(img)) {
+      throw new FitsError('BAD_VALUE', `card '${c.keyword}' has characters outside printable ASCII (FITS headers are ASCII 32-126)`, {
+        keyword: c.keyword,
+      });
+    }
+  }
+  return images;
+}
+
+function formatCardImages(c: Card): string[] {
   const kw = c.keyword;
   if (c.value === undefined) {
     // Commentary card.
@@ -463,7 +495,7 @@ export function formatCard(c: Card): string[] {
     if (kw.length > 8) throw new FitsError('BAD_VALUE', `commentary keyword '${kw}' longer than 8 characters`);
     return [(kw.padEnd(8) + text).slice(0, CARD_LENGTH).padEnd(CARD_LENGTH)];
   }
-  if (c.hierarch || kw.length > 8 || kw.includes(' ')) {
+  if (c.hierarch || !KEYWORD_RE.test(kw)) {
     const head = `HIERARCH ${kw} = `;
     const value = formatValue(c.value);
     let img = head + value;
@@ -524,4 +556,20 @@ function escapedLength(s: string): number {
   let n = s.length;
   for (const ch of s) if (ch === "'") n++;
   return n;
+}
+
+/**
+ * Byte offset of the END card among the whole cards in bytes[start, end), or -1. Lets a
+ * reader pull a header block by block and stop at the block that holds END.
+ */
+export function findEndCard(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  // 'END' followed by five blanks in columns 1-8.
+  for (let p = start; p + CARD_LENGTH <= end; p += CARD_LENGTH) {
+    if (bytes[p] === 0x45 && bytes[p + 1] === 0x4e && bytes[p + 2] === 0x44) {
+      let blank = true;
+      for (let i = 3; i < 8; i++) if (bytes[p + i] !== 0x20) blank = false;
+      if (blank) return p;
+    }
+  }
+  return -1;
 }

@@ -1,0 +1,178 @@
+/**
+ * The Kepler drift: advance a two-body relative state (position in AU, velocity in AU/day)
+ * by a time step under GM = mu, in place, with Gauss's f and g functions.
+ *
+ * Bound orbits (the normal case) are solved in the eccentric-anomaly difference ΔE:
+ *   n·Δt = ΔE + (e sin E0)(1 − cos ΔE) − (e cos E0) sin ΔE,
+ * with e cos E0 = 1 − r0/a and e sin E0 = (r0·v0)/√(mu·a), by Halley's method inside a bracket
+ * (the root lies within n·Δt ± 2e). Half-angle sines keep 1 − cos ΔE accurate for small
+ * steps. Near-parabolic and unbound states use the universal-variable form (Stumpff
+ * functions, Newton with bisection safeguard), as in Danby's "Fundamentals of Celestial
+ * Mechanics" §6.9.
+ *
+ * The state is stored as six consecutive doubles (x, y, z, vx, vy, vz) at offset `o`, so
+ * the integrator can keep all planets in one Float64Array. No allocation.
+ */
+import { DynamicsError } from './errors.js';
+
+const TWO_PI = 2 * Math.PI;
+/** β·r0/mu below this (e ≳ 0.999, or unbound) goes to the universal-variable branch. */
+const ELLIPTIC_MIN = 1e-3;
+const MAX_ITER = 60;
+
+export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number): void {
+  if (dt === 0) return;
+  const x = s[o];
+  const y = s[o + 1];
+  const z = s[o + 2];
+  const vx = s[o + 3];
+  const vy = s[o + 4];
+  const vz = s[o + 5];
+  const r0 = Math.sqrt(x * x + y * y + z * z);
+  const v2 = vx * vx + vy * vy + vz * vz;
+  const eta0 = x * vx + y * vy + z * vz;
+  const beta = (2 * mu) / r0 - v2; // = mu / a
+  let fm1: number; // f − 1
+  let g: number;
+  let fdot: number;
+  let gdm1: number; // ġ − 1
+  if (beta * r0 > ELLIPTIC_MIN * mu) {
+    const sqrtBeta = Math.sqrt(beta);
+    const a = mu / beta;
+    const n = (beta * sqrtBeta) / mu;
+    const ec = 1 - (r0 * beta) / mu; // e cos E0
+    const es = (eta0 * sqrtBeta) / mu; // e sin E0
+    // Whole orbits change nothing; solve for the remainder so ΔE stays within ±π.
+    let dtr = dt;
+    let m = n * dt;
+    if (m > Math.PI || m < -Math.PI) {
+      const period = TWO_PI / n;
+      dtr = dt - period * Math.round(dt / period);
+      m = n * dtr;
+    }
+    const e = Math.sqrt(ec * ec + es * es);
+    let lo = m - 2 * e - 1e-15;
+    let hi = m + 2 * e + 1e-15;
+    // Second-order start: ΔE ≈ M/k − (e sin E0) M²/(2k³), k = r0/a.
+    const k = 1 - ec;
+    let X = m / k - (es * m * m) / (2 * k * k * k);
+    if (!(X > lo && X < hi)) X = m;
+    let sh = 0;
+    let ch = 1;
+    let iter = 0;
+    for (; iter < MAX_ITER; iter++) {
+      sh = Math.sin(0.5 * X);
+      ch = Math.cos(0.5 * X);
+      const sx = 2 * sh * ch;
+      const omc = 2 * sh * sh;
+      const F = X + es * omc - ec * sx - m;
+      if (F < 0) lo = X;
+      else hi = X;
+      const Fp = 1 + es * sx - ec * (1 - omc);
+      const Fpp = es * (1 - omc) + ec * sx;
+      const newton = -F / Fp;
+      let dX = -F / (Fp + 0.5 * newton * Fpp);
+      let next = X + dX;
+      if (!(next > lo && next < hi)) {
+        next = 0.5 * (lo + hi);
+        dX = next - X;
+      }
+      if (Math.abs(dX) < 1e-6) {
+        // Halley from within 1e-6 lands within ~1e-18: move the half-angle sine and cosine
+        // by a second-order rotation instead of calling sin/cos again.
+        const h = 0.5 * dX;
+        const sh1 = sh + ch * h - 0.5 * sh * h * h;
+        ch = ch - sh * h - 0.5 * ch * h * h;
+        sh = sh1;
+        X = next;
+        break;
+      }
+      X = next;
+    }
+    if (iter === MAX_ITER) throw new DynamicsError('NOT_CONVERGED', `Kepler drift did not converge (mu=${mu}, dt=${dt})`);
+    const sx = 2 * sh * ch;
+    const omc = 2 * sh * sh;
+    const r = a * (1 + es * sx - ec * (1 - omc));
+    fm1 = -(a / r0) * omc;
+    g = dtr - (X - sx) / n;
+    fdot = -(mu / sqrtBeta) * sx / (r * r0);
+    gdm1 = -(a / r) * omc;
+  } else {
+    const out = universal(r0, eta0, beta, mu, dt);
+    fm1 = out.fm1;
+    g = out.g;
+    fdot = out.fdot;
+    gdm1 = out.gdm1;
+  }
+  s[o] = x + (fm1 * x + g * vx);
+  s[o + 1] = y + (fm1 * y + g * vy);
+  s[o + 2] = z + (fm1 * z + g * vz);
+  s[o + 3] = vx + (fdot * x + gdm1 * vx);
+  s[o + 4] = vy + (fdot * y + gdm1 * vy);
+  s[o + 5] = vz + (fdot * z + gdm1 * vz);
+}
+
+/** Stumpff functions c2(z), c3(z) (c0 = 1 − z·c2, c1 = 1 − z·c3). */
+function stumpff23(zz: number, out: { c2: number; c3: number }): void {
+  if (Math.abs(zz) < 1) {
+    // c_k(z) = Σ_j (−z)^j / (2j + k)!
+    let t2 = 0.5;
+    let t3 = 1 / 6;
+    let c2 = t2;
+    let c3 = t3;
+    for (let j = 1; j < 14; j++) {
+      t2 *= -zz / ((2 * j + 1) * (2 * j + 2));
+      t3 *= -zz / ((2 * j + 2) * (2 * j + 3));
+      c2 += t2;
+      c3 += t3;
+    }
+    out.c2 = c2;
+    out.c3 = c3;
+  } else if (zz > 0) {
+    const w = Math.sqrt(zz);
+    out.c2 = (1 - Math.cos(w)) / zz;
+    out.c3 = (w - Math.sin(w)) / (zz * w);
+  } else {
+    const w = Math.sqrt(-zz);
+    out.c2 = (Math.cosh(w) - 1) / -zz;
+    out.c3 = (Math.sinh(w) - w) / (-zz * w);
+  }
+}
+
+/** Universal-variable f and g (rarely used: near-parabolic or unbound relative orbits). */
+function universal(r0: number, eta0: number, beta: number, mu: number, dt: number): { fm1: number; g: number; fdot: number; gdm1: number } {
+  const zeta0 = mu - beta * r0;
+  const st = { c2: 0, c3: 0 };
+  const evalF = (sv: number): { F: number; r: number; G1: number; G2: number } => {
+    const s2 = sv * sv;
+    stumpff23(beta * s2, st);
+    const G2 = s2 * st.c2;
+    const G3 = s2 * sv * st.c3;
+    const G1 = sv * (1 - beta * s2 * st.c3);
+    // dF/ds = r = r0 + eta0·G1 + zeta0·G2 (dG3/ds = G2, dG2/ds = G1).
+    return { F: r0 * sv + eta0 * G2 + zeta0 * G3 - dt, r: r0 + eta0 * G1 + zeta0 * G2, G1, G2 };
+  };
+  // F(s) increases monotonically (dF/ds = r > 0); bracket the root, then safeguarded Newton.
+  const dir = dt > 0 ? 1 : -1;
+  let lo = 0;
+  let hi = dt / r0;
+  let guard = 0;
+  while (dir * evalF(hi).F < 0) {
+    lo = hi;
+    hi *= 2;
+    if (++guard > 200) throw new DynamicsError('NOT_CONVERGED', `universal Kepler drift could not bracket the root (dt=${dt})`);
+  }
+  let sv = 0.5 * (lo + hi);
+  let ev = evalF(sv);
+  for (let iter = 0; iter < 200; iter++) {
+    if (dir * ev.F < 0) lo = sv;
+    else hi = sv;
+    let next = sv - ev.F / ev.r;
+    if (!((next - lo) * (next - hi) < 0)) next = 0.5 * (lo + hi);
+    const done = Math.abs(next - sv) <= 1e-15 * Math.abs(next);
+    sv = next;
+    ev = evalF(sv);
+    if (done || lo === hi) break;
+  }
+  return { fm1: (-mu * ev.G2) / r0, g: r0 * ev.G1 + eta0 * ev.G2, fdot: (-mu * ev.G1) / (ev.r * r0), gdm1: (-mu * ev.G2) / ev.r };
+}
