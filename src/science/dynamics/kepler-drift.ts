@@ -66,28 +66,26 @@ export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number):
       const sx = 2 * sh * ch;
       const omc = 2 * sh * sh;
       const F = X + es * omc - ec * sx - m;
-      if (F < 0) lo = X;
-      else hi = X;
+      if (F === 0) break;
       const Fp = 1 + es * sx - ec * (1 - omc);
       const Fpp = es * (1 - omc) + ec * sx;
       const newton = -F / Fp;
-      let dX = -F / (Fp + 0.5 * newton * Fpp);
-      let next = X + dX;
-      if (!(next > lo && next < hi)) {
-        next = 0.5 * (lo + hi);
-        dX = next - X;
-      }
+      const dX = -F / (Fp + 0.5 * newton * Fpp);
       if (Math.abs(dX) < 1e-6) {
         // Halley from within 1e-6 lands within ~1e-18: move the half-angle sine and cosine
         // by a second-order rotation instead of calling sin/cos again.
-        const h = 0.5 * dX;
-        const sh1 = sh + ch * h - 0.5 * sh * h * h;
-        ch = ch - sh * h - 0.5 * ch * h * h;
+        const hd = 0.5 * dX;
+        const sh1 = sh + ch * hd - 0.5 * sh * hd * hd;
+        ch = ch - sh * hd - 0.5 * ch * hd * hd;
         sh = sh1;
-        X = next;
+        X += dX;
         break;
       }
-      X = next;
+      // Far from the root: keep the iterate inside the shrinking bracket.
+      if (F < 0) lo = X;
+      else hi = X;
+      const next = X + dX;
+      X = next > lo && next < hi ? next : 0.5 * (lo + hi);
     }
     if (iter === MAX_ITER) throw new DynamicsError('NOT_CONVERGED', `Kepler drift did not converge (mu=${mu}, dt=${dt})`);
     const sx = 2 * sh * ch;

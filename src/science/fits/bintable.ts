@@ -81,7 +81,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Stored-value offsets of the unsigned-integer conventions (TSCAL = 1 and this TZERO). */
 const UNSIGNED_TZERO: Partial<Record<ElementType, number>> = { B: -128, I: 32768, J: 2 ** 31, K: 2 ** 63 };
 
-interface Scaling {
+export interface ColumnScaling {
   tscal: number;
   tzero: number;
   /** TZERO equals the unsigned-convention offset exactly (checked on the card text for K). */
@@ -104,7 +104,7 @@ export class BinTable {
   /** Heap length in bytes (from THEAP to the end of the PCOUNT area). */
   readonly heapBytes: number;
   private readonly hdu?: number;
-  private readonly scalings: Scaling[];
+  private readonly scalings: ColumnScaling[];
 
   /** Use {@link readBinTable}, which validates the header against the data. */
   constructor(args: {
@@ -116,7 +116,7 @@ export class BinTable {
     heapOffset: number;
     heapBytes: number;
     hdu?: number;
-    scalings: Scaling[];
+    scalings: ColumnScaling[];
   }) {
     this.header = args.header;
     this.rows = args.rows;
@@ -249,10 +249,6 @@ export function readBinTable(header: Header, data: Uint8Array, where: { hdu?: nu
   if (tfields < 0 || tfields > 999) {
     throw new FitsError('BAD_VALUE', `TFIELDS = ${tfields} outside 0..999`, { hdu, keyword: 'TFIELDS' });
   }
-  if (naxis2 > MAX_DATA_BYTES || (naxis1 === 0 && naxis2 > MAX_EMPTY_ROWS)) {
-    // Zero-width rows take no bytes, but every row still costs an array slot when read.
-    throw new FitsError('TOO_LARGE', `NAXIS2 = ${naxis2} rows is more than we will read`, { hdu, keyword: 'NAXIS2' });
-  }
   const mainBytes = naxis1 * naxis2;
   const total = mainBytes + pcount;
   if (total > data.length) {
@@ -261,6 +257,10 @@ export function readBinTable(header: Header, data: Uint8Array, where: { hdu?: nu
       `header describes ${total} data bytes (NAXIS1 ${naxis1} x NAXIS2 ${naxis2} + PCOUNT ${pcount}), only ${data.length} present`,
       { hdu, keyword: 'NAXIS2' },
     );
+  }
+  if (naxis1 === 0 && naxis2 > MAX_EMPTY_ROWS) {
+    // Zero-width rows take no bytes, but every row still costs an array slot when read.
+    throw new FitsError('TOO_LARGE', `NAXIS2 = ${naxis2} rows of zero width is more than we will read`, { hdu, keyword: 'NAXIS2' });
   }
   const theap = header.getInt('THEAP', loc) ?? mainBytes;
   if (theap < mainBytes || theap > total) {
@@ -271,7 +271,7 @@ export function readBinTable(header: Header, data: Uint8Array, where: { hdu?: nu
   }
 
   const columns: ColumnInfo[] = [];
-  const scalings: Scaling[] = [];
+  const scalings: ColumnScaling[] = [];
   let offset = 0;
   for (let n = 1; n <= tfields; n++) {
     const tform = header.getString(`TFORM${n}`, loc);
@@ -386,7 +386,7 @@ function decodeCells(
   cells: number,
   repeat: number,
   type: ElementType,
-  s: Scaling,
+  s: ColumnScaling,
 ): ColumnValues {
   const n = cells * repeat;
   switch (type) {
@@ -422,33 +422,55 @@ function decodeCells(
     case 'K':
       return { kind: 'numeric', repeat, values: decodeIntegers(src, base, stride, cells, repeat, type, s) };
     case 'E':
-    case 'D': {
-      const size = ELEMENT_BYTES[type];
-      const buf = new Uint8Array(n * size);
-      gather(src, base, stride, cells, repeat * size, size, buf);
-      const raw = type === 'E' ? new Float32Array(buf.buffer) : new Float64Array(buf.buffer);
-      return { kind: 'numeric', repeat, values: isIdentity(s) ? raw : scaleFloats(raw, s) };
-    }
+    case 'D':
+      return { kind: 'numeric', repeat, values: decodeFloats(src, base, stride, cells, repeat, type === 'E' ? 4 : 8, s) };
     case 'C':
-    case 'M': {
-      const size = type === 'C' ? 4 : 8;
-      const buf = new Uint8Array(n * 2 * size);
-      gather(src, base, stride, cells, repeat * 2 * size, size, buf);
-      const raw = type === 'C' ? new Float32Array(buf.buffer) : new Float64Array(buf.buffer);
-      // Scaling applies to the real and the imaginary part alike.
-      return { kind: 'complex', repeat, values: isIdentity(s) ? raw : scaleFloats(raw, s) };
-    }
+    case 'M':
+      // A complex element is two floats; scaling applies to the real and the imaginary part alike.
+      return { kind: 'complex', repeat, values: decodeFloats(src, base, stride, cells, 2 * repeat, type === 'C' ? 4 : 8, s) };
   }
 }
 
-function isIdentity(s: Scaling): boolean {
+function isIdentity(s: ColumnScaling): boolean {
   return s.tscal === 1 && s.tzero === 0;
 }
 
-function scaleFloats(raw: Float32Array | Float64Array, s: Scaling): Float64Array {
-  const out = new Float64Array(raw.length);
+function viewOf(src: Uint8Array): DataView {
+  return new DataView(src.buffer, src.byteOffset, src.byteLength);
+}
+
+// The loops below are written out per type on purpose: one monomorphic loop per output
+// array type and DataView getter is what V8 compiles to tight code.
+
+function decodeFloats(
+  src: Uint8Array,
+  base: number,
+  stride: number,
+  cells: number,
+  repeat: number,
+  size: 4 | 8,
+  s: ColumnScaling,
+): Float32Array | Float64Array {
+  const dv = viewOf(src);
+  const n = cells * repeat;
+  let i = 0;
+  if (isIdentity(s)) {
+    if (size === 4) {
+      const out = new Float32Array(n);
+      for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p += 4) out[i++] = dv.getFloat32(p);
+      return out;
+    }
+    const out = new Float64Array(n);
+    for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p += 8) out[i++] = dv.getFloat64(p);
+    return out;
+  }
   const { tscal, tzero } = s;
-  for (let i = 0; i < raw.length; i++) out[i] = tzero + tscal * raw[i];
+  const out = new Float64Array(n);
+  if (size === 4) {
+    for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p += 4) out[i++] = tzero + tscal * dv.getFloat32(p);
+  } else {
+    for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p += 8) out[i++] = tzero + tscal * dv.getFloat64(p);
+  }
   return out;
 }
 
@@ -459,64 +481,110 @@ function decodeIntegers(
   cells: number,
   repeat: number,
   type: 'B' | 'I' | 'J' | 'K',
-  s: Scaling,
+  s: ColumnScaling,
 ): NumericArray {
-  const size = ELEMENT_BYTES[type];
   const n = cells * repeat;
-  const buf = new Uint8Array(n * size);
-  gather(src, base, stride, cells, repeat * size, size, buf);
+  const dv = viewOf(src);
+  let i = 0;
   if (s.unsigned || isIdentity(s)) {
-    if (s.unsigned) {
-      // value - TZERO in two's complement = stored value with the sign bit flipped.
-      for (let i = LITTLE_ENDIAN ? size - 1 : 0; i < buf.length; i += size) buf[i] ^= 0x80;
-    }
+    // Unsigned conventions: value - TZERO in two's complement = stored value with its sign bit flipped.
     const u = s.unsigned;
     switch (type) {
-      case 'B':
-        return u ? new Int8Array(buf.buffer) : buf;
-      case 'I':
-        return u ? new Uint16Array(buf.buffer) : new Int16Array(buf.buffer);
-      case 'J':
-        return u ? new Uint32Array(buf.buffer) : new Int32Array(buf.buffer);
-      case 'K':
+      case 'B': {
+        if (!u) {
+          const out = new Uint8Array(n);
+          gather(src, base, stride, cells, repeat, 1, out);
+          return out;
+        }
+        const out = new Int8Array(n);
+        for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p++) out[i++] = src[p] ^ 0x80;
+        return out;
+      }
+      case 'I': {
+        if (!u) {
+          const out = new Int16Array(n);
+          for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p += 2) out[i++] = dv.getInt16(p);
+          return out;
+        }
+        const out = new Uint16Array(n);
+        for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p += 2) out[i++] = dv.getUint16(p) ^ 0x8000;
+        return out;
+      }
+      case 'J': {
+        if (!u) {
+          const out = new Int32Array(n);
+          for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p += 4) out[i++] = dv.getInt32(p);
+          return out;
+        }
+        const out = new Uint32Array(n);
+        for (let r = 0; r < cells; r++) for (let k = 0, p = base + r * stride; k < repeat; k++, p += 4) out[i++] = dv.getInt32(p) ^ 0x80000000;
+        return out;
+      }
+      case 'K': {
+        // Byte-swap into the array's buffer: no BigInt per element.
+        const buf = new Uint8Array(n * 8);
+        gather(src, base, stride, cells, repeat * 8, 8, buf);
+        if (u) for (let j = LITTLE_ENDIAN ? 7 : 0; j < buf.length; j += 8) buf[j] ^= 0x80;
         return u ? new BigUint64Array(buf.buffer) : new BigInt64Array(buf.buffer);
+      }
     }
   }
   const out = new Float64Array(n);
   const { tscal, tzero } = s;
   if (type === 'K') {
-    // Combine the two 32-bit halves in floating point: no BigInt per element.
-    const w = new Int32Array(buf.buffer);
-    const lo = LITTLE_ENDIAN ? 0 : 1;
-    const hi = 1 - lo;
+    // Combine the two 32-bit halves in floating point.
     let nullHi = NaN;
     let nullLo = NaN;
     if (s.tnull !== undefined) {
       const t = BigInt.asUintN(64, BigInt(s.tnull));
       nullHi = Number(BigInt.asIntN(32, t >> 32n));
-      nullLo = Number(BigInt.asIntN(32, t & 0xffffffffn));
+      nullLo = Number(t & 0xffffffffn);
     }
-    for (let i = 0; i < n; i++) {
-      const h = w[2 * i + hi];
-      const l = w[2 * i + lo];
-      out[i] = h === nullHi && l === nullLo ? NaN : tzero + tscal * (h * 4294967296 + (l >>> 0));
+    for (let r = 0; r < cells; r++) {
+      for (let k = 0, p = base + r * stride; k < repeat; k++, p += 8) {
+        const h = dv.getInt32(p);
+        const l = dv.getUint32(p + 4);
+        out[i++] = h === nullHi && l === nullLo ? NaN : tzero + tscal * (h * 4294967296 + l);
+      }
     }
     return out;
   }
-  const raw = type === 'B' ? buf : type === 'I' ? new Int16Array(buf.buffer) : new Int32Array(buf.buffer);
   const tnull = s.tnull === undefined ? NaN : Number(s.tnull);
-  for (let i = 0; i < n; i++) {
-    const v = raw[i];
-    out[i] = v === tnull ? NaN : tzero + tscal * v;
+  switch (type) {
+    case 'B':
+      for (let r = 0; r < cells; r++) {
+        for (let k = 0, p = base + r * stride; k < repeat; k++, p++) {
+          const v = src[p];
+          out[i++] = v === tnull ? NaN : tzero + tscal * v;
+        }
+      }
+      break;
+    case 'I':
+      for (let r = 0; r < cells; r++) {
+        for (let k = 0, p = base + r * stride; k < repeat; k++, p += 2) {
+          const v = dv.getInt16(p);
+          out[i++] = v === tnull ? NaN : tzero + tscal * v;
+        }
+      }
+      break;
+    case 'J':
+      for (let r = 0; r < cells; r++) {
+        for (let k = 0, p = base + r * stride; k < repeat; k++, p += 4) {
+          const v = dv.getInt32(p);
+          out[i++] = v === tnull ? NaN : tzero + tscal * v;
+        }
+      }
+      break;
   }
   return out;
 }
 
 /**
  * Copy `cells` cells of `cellBytes` bytes, one every `stride` bytes from `base`, into `dst`
- * contiguously, turning big-endian elements of `size` bytes into native order.
+ * contiguously, turning big-endian elements of `size` bytes into native order. (Other
+ * element sizes are read through DataView, which is faster for them.)
  */
-function gather(src: Uint8Array, base: number, stride: number, cells: number, cellBytes: number, size: number, dst: Uint8Array): void {
+function gather(src: Uint8Array, base: number, stride: number, cells: number, cellBytes: number, size: 1 | 8, dst: Uint8Array): void {
   if (cells === 0 || cellBytes === 0) return;
   if (size === 1 || !LITTLE_ENDIAN) {
     if (stride === cellBytes || cells === 1) {
@@ -531,45 +599,19 @@ function gather(src: Uint8Array, base: number, stride: number, cells: number, ce
     return;
   }
   let o = 0;
-  switch (size) {
-    case 2:
-      for (let r = 0; r < cells; r++) {
-        const end = base + r * stride + cellBytes;
-        for (let p = base + r * stride; p < end; p += 2) {
-          dst[o] = src[p + 1];
-          dst[o + 1] = src[p];
-          o += 2;
-        }
-      }
-      return;
-    case 4:
-      for (let r = 0; r < cells; r++) {
-        const end = base + r * stride + cellBytes;
-        for (let p = base + r * stride; p < end; p += 4) {
-          dst[o] = src[p + 3];
-          dst[o + 1] = src[p + 2];
-          dst[o + 2] = src[p + 1];
-          dst[o + 3] = src[p];
-          o += 4;
-        }
-      }
-      return;
-    case 8:
-      for (let r = 0; r < cells; r++) {
-        const end = base + r * stride + cellBytes;
-        for (let p = base + r * stride; p < end; p += 8) {
-          dst[o] = src[p + 7];
-          dst[o + 1] = src[p + 6];
-          dst[o + 2] = src[p + 5];
-          dst[o + 3] = src[p + 4];
-          dst[o + 4] = src[p + 3];
-          dst[o + 5] = src[p + 2];
-          dst[o + 6] = src[p + 1];
-          dst[o + 7] = src[p];
-          o += 8;
-        }
-      }
-      return;
+  for (let r = 0; r < cells; r++) {
+    const end = base + r * stride + cellBytes;
+    for (let p = base + r * stride; p < end; p += 8) {
+      dst[o] = src[p + 7];
+      dst[o + 1] = src[p + 6];
+      dst[o + 2] = src[p + 5];
+      dst[o + 3] = src[p + 4];
+      dst[o + 4] = src[p + 3];
+      dst[o + 5] = src[p + 2];
+      dst[o + 6] = src[p + 1];
+      dst[o + 7] = src[p];
+      o += 8;
+    }
   }
 }
 
@@ -589,11 +631,45 @@ function scatter(src: Uint8Array, dst: Uint8Array, base: number, stride: number,
     return;
   }
   let o = 0;
-  for (let r = 0; r < cells; r++) {
-    const end = base + r * stride + cellBytes;
-    for (let p = base + r * stride; p < end; p += size) {
-      for (let k = size - 1; k >= 0; k--) dst[p + k] = src[o++];
-    }
+  switch (size) {
+    case 2:
+      for (let r = 0; r < cells; r++) {
+        const end = base + r * stride + cellBytes;
+        for (let p = base + r * stride; p < end; p += 2) {
+          dst[p + 1] = src[o];
+          dst[p] = src[o + 1];
+          o += 2;
+        }
+      }
+      return;
+    case 4:
+      for (let r = 0; r < cells; r++) {
+        const end = base + r * stride + cellBytes;
+        for (let p = base + r * stride; p < end; p += 4) {
+          dst[p + 3] = src[o];
+          dst[p + 2] = src[o + 1];
+          dst[p + 1] = src[o + 2];
+          dst[p] = src[o + 3];
+          o += 4;
+        }
+      }
+      return;
+    case 8:
+      for (let r = 0; r < cells; r++) {
+        const end = base + r * stride + cellBytes;
+        for (let p = base + r * stride; p < end; p += 8) {
+          dst[p + 7] = src[o];
+          dst[p + 6] = src[o + 1];
+          dst[p + 5] = src[o + 2];
+          dst[p + 4] = src[o + 3];
+          dst[p + 3] = src[o + 4];
+          dst[p + 2] = src[o + 5];
+          dst[p + 1] = src[o + 6];
+          dst[p] = src[o + 7];
+          o += 8;
+        }
+      }
+      return;
   }
 }
 
@@ -904,9 +980,7 @@ function writeFixedColumn(p: Plan, data: Uint8Array, dv: DataView, rows: number,
     if (p.unsigned) flipSigns(data, p.offset, rowBytes, rows, f.repeat, size);
     return;
   }
-  for (let r = 0; r < rows; r++) {
-    writeElements(p, data, dv, r * rowBytes + p.offset, flat, r * f.repeat, f.repeat, r);
-  }
+  writeElements(p, data, dv, p.offset, rowBytes, rows, f.repeat, flat, 0);
 }
 
 function writeVarColumn(p: Plan, data: Uint8Array, dv: DataView, rows: number, rowBytes: number, mainBytes: number): void {
@@ -937,7 +1011,7 @@ function writeVarColumn(p: Plan, data: Uint8Array, dv: DataView, rows: number, r
       scatter(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), data, pos, 0, 1, elementsBytes(p.elem, count), size);
       if (p.unsigned) flipSigns(data, pos, 0, 1, count, size);
     } else {
-      writeElements(p, data, dv, pos, v as ArrayLike<unknown>, 0, count, r);
+      writeElements(p, data, dv, pos, 0, 1, count, v as ArrayLike<unknown>, r);
     }
   }
 }
@@ -1001,31 +1075,41 @@ const INT_RANGE: Record<'B' | 'I' | 'J', [number, number]> = {
   J: [-2147483648, 2147483647],
 };
 
-/** Write `count` elements of values[start..] at `pos` (generic path: any array-like, any scaling). */
+function badValue(p: Plan, row: number, why: string): FitsError {
+  return new FitsError('BAD_ARGUMENT', `column '${p.input.name}' row ${row}: ${why}`, { column: p.n, row });
+}
+
+/**
+ * Generic writer (any array-like, any scaling): `cells` cells of `repeat` elements, taken
+ * from values[0..] in order, written at base, base + stride, ... ; `firstRow` for errors.
+ */
 function writeElements(
   p: Plan,
   data: Uint8Array,
   dv: DataView,
-  pos: number,
+  base: number,
+  stride: number,
+  cells: number,
+  repeat: number,
   values: ArrayLike<unknown>,
-  start: number,
-  count: number,
-  row: number,
+  firstRow: number,
 ): void {
-  const bad = (why: string): FitsError =>
-    new FitsError('BAD_ARGUMENT', `column '${p.input.name}' row ${row}: ${why}`, { column: p.n, row });
   const { tscal, tzero } = p;
   const plain = tscal === 1 && tzero === 0;
+  let i = 0;
   switch (p.elem) {
     case 'L':
-      for (let k = 0; k < count; k++) {
-        const v = values[start + k];
-        data[pos + k] = v === true ? 0x54 : v === false ? 0x46 : typeof v === 'number' ? (v > 0 ? 0x54 : v === 0 ? 0x46 : 0) : 0;
+      for (let r = 0; r < cells; r++) {
+        for (let k = 0, o = base + r * stride; k < repeat; k++, o++) {
+          const v = values[i++];
+          data[o] = v === true ? 0x54 : v === false ? 0x46 : typeof v === 'number' ? (v > 0 ? 0x54 : v === 0 ? 0x46 : 0) : 0;
+        }
       }
       return;
     case 'X':
-      for (let k = 0; k < count; k++) {
-        if (values[start + k]) data[pos + (k >> 3)] |= 0x80 >> (k & 7);
+      for (let r = 0; r < cells; r++) {
+        const o = base + r * stride;
+        for (let k = 0; k < repeat; k++) if (values[i++]) data[o + (k >> 3)] |= 0x80 >> (k & 7);
       }
       return;
     case 'B':
@@ -1033,63 +1117,72 @@ function writeElements(
     case 'J': {
       const [lo, hi] = INT_RANGE[p.elem];
       const size = ELEMENT_BYTES[p.elem];
-      for (let k = 0; k < count; k++) {
-        const v = toNumber(values[start + k], bad);
-        let s: number;
-        if (Number.isNaN(v)) {
-          if (p.tnull === undefined) throw bad('NaN in an integer column without TNULL');
-          s = Number(p.tnull);
-        } else {
-          s = plain || p.unsigned ? v - tzero : Math.round((v - tzero) / tscal);
-          if (!Number.isInteger(s) || s < lo || s > hi) throw bad(`value ${v} does not fit a '${p.elem}' column`);
+      const offset = plain || p.unsigned;
+      for (let r = 0; r < cells; r++) {
+        for (let k = 0, o = base + r * stride; k < repeat; k++, o += size) {
+          const v = toNumber(values[i++], p, firstRow + r);
+          let s: number;
+          if (v !== v) {
+            if (p.tnull === undefined) throw badValue(p, firstRow + r, 'NaN in an integer column without TNULL');
+            s = Number(p.tnull);
+          } else {
+            s = offset ? v - tzero : Math.round((v - tzero) / tscal);
+            if (!(s >= lo && s <= hi && Math.floor(s) === s)) throw badValue(p, firstRow + r, `value ${v} does not fit a '${p.elem}' column`);
+          }
+          if (size === 1) data[o] = s & 0xff;
+          else if (size === 2) dv.setInt16(o, s);
+          else dv.setInt32(o, s);
         }
-        const o = pos + k * size;
-        if (size === 1) data[o] = s & 0xff;
-        else if (size === 2) dv.setInt16(o, s);
-        else dv.setInt32(o, s);
       }
       return;
     }
     case 'K': {
       const zBig = typeof p.tzeroCard === 'bigint' ? p.tzeroCard : Number.isInteger(tzero) ? BigInt(tzero) : undefined;
-      for (let k = 0; k < count; k++) {
-        const v = values[start + k];
-        const o = pos + k * 8;
-        if (typeof v === 'bigint') {
-          if (tscal !== 1 || zBig === undefined) throw bad('bigint values need TSCAL = 1 and an integer TZERO');
-          const s = v - zBig;
-          if (s < -(2n ** 63n) || s >= 2n ** 63n) throw bad(`value ${v} does not fit a 'K' column`);
-          dv.setBigInt64(o, s);
-          continue;
+      for (let r = 0; r < cells; r++) {
+        const row = firstRow + r;
+        for (let k = 0, o = base + r * stride; k < repeat; k++, o += 8) {
+          const v = values[i++];
+          if (typeof v === 'bigint') {
+            if (tscal !== 1 || zBig === undefined) throw badValue(p, row, 'bigint values need TSCAL = 1 and an integer TZERO');
+            const s = v - zBig;
+            if (s < -(2n ** 63n) || s >= 2n ** 63n) throw badValue(p, row, `value ${v} does not fit a 'K' column`);
+            dv.setBigInt64(o, s);
+            continue;
+          }
+          const x = toNumber(v, p, row);
+          if (x !== x) {
+            if (p.tnull === undefined) throw badValue(p, row, 'NaN in an integer column without TNULL');
+            dv.setBigInt64(o, BigInt(p.tnull));
+            continue;
+          }
+          const s = p.unsigned ? x - 2 ** 63 : plain ? x : Math.round((x - tzero) / tscal);
+          if (!(s >= -(2 ** 63) && s < 2 ** 63 && Math.floor(s) === s)) throw badValue(p, row, `value ${x} does not fit a 'K' column`);
+          const h = Math.floor(s / 4294967296);
+          dv.setInt32(o, h);
+          dv.setUint32(o + 4, s - h * 4294967296);
         }
-        const x = toNumber(v, bad);
-        let s: number;
-        if (Number.isNaN(x)) {
-          if (p.tnull === undefined) throw bad('NaN in an integer column without TNULL');
-          dv.setBigInt64(o, BigInt(p.tnull));
-          continue;
-        }
-        s = plain ? x : Math.round((x - tzero) / tscal);
-        if (p.unsigned) s = x - 2 ** 63;
-        if (!Number.isInteger(s) || s < -(2 ** 63) || s >= 2 ** 63) throw bad(`value ${x} does not fit a 'K' column`);
-        const h = Math.floor(s / 4294967296);
-        dv.setInt32(o, h);
-        dv.setUint32(o + 4, s - h * 4294967296);
       }
       return;
     }
     case 'E':
-    case 'D':
     case 'C':
+    case 'D':
     case 'M': {
-      const n = p.elem === 'C' || p.elem === 'M' ? 2 * count : count;
-      const s0 = p.elem === 'C' || p.elem === 'M' ? 2 * start : start;
-      const single = p.elem === 'E' || p.elem === 'C';
-      for (let k = 0; k < n; k++) {
-        const v = toNumber(values[s0 + k], bad);
-        const s = plain ? v : (v - tzero) / tscal;
-        if (single) dv.setFloat32(pos + 4 * k, s);
-        else dv.setFloat64(pos + 8 * k, s);
+      const n = p.elem === 'C' || p.elem === 'M' ? 2 * repeat : repeat;
+      if (p.elem === 'E' || p.elem === 'C') {
+        for (let r = 0; r < cells; r++) {
+          for (let k = 0, o = base + r * stride; k < n; k++, o += 4) {
+            const v = toNumber(values[i++], p, firstRow + r);
+            dv.setFloat32(o, plain ? v : (v - tzero) / tscal);
+          }
+        }
+      } else {
+        for (let r = 0; r < cells; r++) {
+          for (let k = 0, o = base + r * stride; k < n; k++, o += 8) {
+            const v = toNumber(values[i++], p, firstRow + r);
+            dv.setFloat64(o, plain ? v : (v - tzero) / tscal);
+          }
+        }
       }
       return;
     }
@@ -1098,12 +1191,12 @@ function writeElements(
   }
 }
 
-function toNumber(v: unknown, bad: (why: string) => FitsError): number {
+function toNumber(v: unknown, p: Plan, row: number): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (v === null || v === undefined) return NaN;
-  throw bad(`value ${String(v).slice(0, 20)} is not a number`);
+  throw badValue(p, row, `value ${String(v).slice(0, 20)} is not a number`);
 }
 
 const STRUCTURAL = new Set(['SIMPLE', 'XTENSION', 'BITPIX', 'NAXIS', 'PCOUNT', 'GCOUNT', 'TFIELDS', 'THEAP', 'END', 'EXTEND']);

@@ -91,9 +91,9 @@ export class Header implements HeaderLike {
     const used = pos - start;
     const byteLength = Math.ceil(used / BLOCK_LENGTH) * BLOCK_LENGTH;
     if (start + byteLength > bytes.length) {
-      throw new FitsError('TRUNCATED', 'file ends inside the header padding', {
+      throw new FitsError('TRUNCATED', `file ends inside the header's last block (END at byte ${fileOffset + used - CARD_LENGTH})`, {
         hdu: where.hdu,
-        offset: fileOffset + used,
+        offset: fileOffset + (bytes.length - start),
       });
     }
     return { header: new Header(cards), byteLength };
@@ -461,7 +461,8 @@ function formatNumber(n: number, forceFloat = false): string {
   if (!Number.isFinite(n)) {
     throw new FitsError('BAD_VALUE', `cannot write ${n} in a FITS header`);
   }
-  if (Number.isInteger(n) && !forceFloat && Math.abs(n) < 1e21) return n.toFixed(0);
+  // Integers beyond 2^53 are written as reals so they read back as numbers, not bigints.
+  if (Number.isSafeInteger(n) && !forceFloat) return n.toFixed(0);
   // Shortest representation that reads back to the same double, with an explicit decimal
   // point (so readers see a real). It may exceed the 20 fixed-format columns (up to 24
   // characters); free format allows that, and losing digits would not round-trip.
@@ -516,7 +517,9 @@ function formatCardImages(c: Card): string[] {
 
 function formatStringCard(kw: string, value: string, comment?: string): string[] {
   const quoted = formatValue(value);
-  const withComment = comment ? `${quoted} / ${comment}` : quoted;
+  // Like numbers, the value field is 20 columns wide when a comment follows (as cfitsio and
+  // astropy write it; astropy's checksum verification re-formats CHECKSUM this way).
+  const withComment = comment ? `${quoted.padEnd(20)} / ${comment}` : quoted;
   if (10 + quoted.length <= CARD_LENGTH) {
     return [(kw.padEnd(8) + '= ' + withComment).slice(0, CARD_LENGTH).padEnd(CARD_LENGTH)];
   }
@@ -525,7 +528,7 @@ function formatStringCard(kw: string, value: string, comment?: string): string[]
   let rest = value;
   let first = true;
   while (rest.length > 0) {
-    const room = first ? CARD_LENGTH - 10 - 3 : CARD_LENGTH - 10 - 3; // quotes and '&'
+    const room = CARD_LENGTH - 10 - 3; // after 'KEYWORD = ' or 'CONTINUE  ': two quotes and '&'
     let take = Math.min(rest.length, room);
     // Do not split an escaped quote across cards.
     let piece = rest.slice(0, take);
@@ -542,12 +545,11 @@ function formatStringCard(kw: string, value: string, comment?: string): string[]
   }
   if (comment) {
     images.push(("CONTINUE  '' / " + comment).slice(0, CARD_LENGTH).padEnd(CARD_LENGTH));
-    // The previous piece must announce the continuation.
+    // The previous (last) piece must announce the continuation, even if the value itself
+    // ends in '&' (readers drop exactly one). Its size left room for the '&'.
     const prev = images[images.length - 2];
     const close = prev.lastIndexOf("'");
-    if (prev[close - 1] !== '&') {
-      images[images.length - 2] = (prev.slice(0, close) + "&'" + prev.slice(close + 1)).slice(0, CARD_LENGTH);
-    }
+    images[images.length - 2] = (prev.slice(0, close) + "&'" + prev.slice(close + 1)).slice(0, CARD_LENGTH);
   }
   return images;
 }

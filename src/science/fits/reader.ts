@@ -38,16 +38,52 @@ function headerLocation(hdu: number, offset: number): { hdu: number; offset: num
   return { hdu, offset };
 }
 
-function finishHdu(header: Header, hdu: number, headerOffset: number, headerByteLength: number, size: number): HduInfo {
-  const info = describeHdu(header, hdu, headerOffset, headerByteLength);
-  if (info.dataOffset + info.dataByteLength > size) {
-    throw new FitsError(
-      'TRUNCATED',
-      `file ends inside the data unit: header says ${info.dataByteLength} bytes, only ${Math.max(0, size - info.dataOffset)} present`,
-      { hdu, offset: size },
+/**
+ * How far past a suspect HDU we look for the next extension header (in blocks). Only broken
+ * files or files with trailing bytes pay for this.
+ */
+const LOOKAHEAD_BLOCKS = 4096;
+
+/** Block-aligned offsets in [from, to) to probe for an 'XTENSION' header, nearest first. */
+function probeOffsets(from: number, to: number): number[] {
+  const out: number[] = [];
+  const first = Math.ceil(from / BLOCK_LENGTH) * BLOCK_LENGTH;
+  for (let o = first; o + BLOCK_LENGTH <= to && out.length < LOOKAHEAD_BLOCKS; o += BLOCK_LENGTH) out.push(o);
+  return out;
+}
+
+/**
+ * The HDU's data unit does not fit what follows it: either the file is cut short
+ * (TRUNCATED), or NAXISn/PCOUNT are wrong, which shows as an extension header somewhere the
+ * header's sizes do not put one (SIZE_MISMATCH).
+ */
+function sizeError(info: HduInfo, size: number, misplacedXtension: number | undefined): FitsError {
+  if (misplacedXtension !== undefined) {
+    return new FitsError(
+      'SIZE_MISMATCH',
+      `NAXISn/PCOUNT give a ${info.dataByteLength}-byte data unit, but an extension header starts at byte ${misplacedXtension}`,
+      { hdu: info.index, offset: misplacedXtension },
     );
   }
-  return info;
+  return new FitsError(
+    'TRUNCATED',
+    `file ends inside the data unit: header says ${info.dataByteLength} bytes, only ${Math.max(0, size - info.dataOffset)} present`,
+    { hdu: info.index, offset: size },
+  );
+}
+
+function findXtensionSync(bytes: Uint8Array, from: number, skip: number): number | undefined {
+  for (const o of probeOffsets(from, bytes.length)) {
+    if (o !== skip && startsWith(bytes.subarray(o, o + 8), XTENSION_BYTES)) return o;
+  }
+  return undefined;
+}
+
+async function findXtension(source: ByteSource, from: number, skip: number): Promise<number | undefined> {
+  for (const o of probeOffsets(from, source.size)) {
+    if (o !== skip && startsWith(await source.read(o, 8), XTENSION_BYTES)) return o;
+  }
+  return undefined;
 }
 
 /** Scan every HDU of an in-memory file (synchronous). Reads no data units. */
@@ -56,9 +92,18 @@ export function parseFits(bytes: Uint8Array): HduInfo[] {
   let offset = 0;
   while (offset < bytes.length) {
     const index = hdus.length;
-    if (!anotherHduFollows(bytes.subarray(offset, offset + 8), index)) break;
+    if (!anotherHduFollows(bytes.subarray(offset, offset + 8), index)) {
+      // Junk after the last HDU is tolerated unless it hides an extension header.
+      const prev = hdus[index - 1];
+      const found = findXtensionSync(bytes, prev.dataOffset, offset);
+      if (found !== undefined) throw sizeError(prev, bytes.length, found);
+      break;
+    }
     const { header, byteLength } = Header.parse(bytes, offset, headerLocation(index, offset));
-    const info = finishHdu(header, index, offset, byteLength, bytes.length);
+    const info = describeHdu(header, index, offset, byteLength);
+    if (info.dataOffset + info.dataByteLength > bytes.length) {
+      throw sizeError(info, bytes.length, findXtensionSync(bytes, info.dataOffset, -1));
+    }
     hdus.push(info);
     offset = info.dataOffset + info.paddedDataByteLength;
   }
@@ -72,7 +117,12 @@ async function scanHeaders(source: ByteSource): Promise<HduInfo[]> {
   while (offset < source.size) {
     const index = hdus.length;
     const peek = await source.read(offset, Math.min(8, source.size - offset));
-    if (!anotherHduFollows(peek, index)) break;
+    if (!anotherHduFollows(peek, index)) {
+      const prev = hdus[index - 1];
+      const found = await findXtension(source, prev.dataOffset, offset);
+      if (found !== undefined) throw sizeError(prev, source.size, found);
+      break;
+    }
     // Pull whole blocks until one holds the END card.
     const blocks: Uint8Array[] = [];
     let have = 0;
@@ -94,7 +144,10 @@ async function scanHeaders(source: ByteSource): Promise<HduInfo[]> {
     }
     const bytes = blocks.length === 1 ? blocks[0] : concat(blocks);
     const { header, byteLength } = Header.parse(bytes, 0, headerLocation(index, offset));
-    const info = finishHdu(header, index, offset, byteLength, source.size);
+    const info = describeHdu(header, index, offset, byteLength);
+    if (info.dataOffset + info.dataByteLength > source.size) {
+      throw sizeError(info, source.size, await findXtension(source, info.dataOffset, -1));
+    }
     hdus.push(info);
     offset = info.dataOffset + info.paddedDataByteLength;
   }

@@ -87,3 +87,43 @@ export function ellipPi(n: number, k: number): number {
   if (!(n < 1)) throw new TransitError('BAD_ARGUMENT', `characteristic must be < 1, got ${n}`, { parameter: 'n' });
   return celPositive(complementary(k, 'k'), 1 - n, 1, 1);
 }
+
+/**
+ * cel(kc, 1, a1, b1) + cel(kc, p2, a2, b2) in one pass (p2 > 0, kc ≠ 0; no checks). Both
+ * integrals share the modulus, so the Gauss transformation's means (m, kc, e) are common
+ * and only the p, a, b recurrences run twice. Because cel is linear in (a, b), any
+ * combination c_K K + c_E E + c_Π Π(n, k) is celSum(kc, 1 − n, c_K + c_E, c_K + c_E kc², c_Π, c_Π):
+ * one loop instead of three.
+ */
+export function celSum(kc: number, p2: number, a1: number, b1: number, a2: number, b2: number): number {
+  let k = Math.abs(kc);
+  if (k === 0) return Infinity;
+  let m = 1;
+  let e = k;
+  let pp1 = 1;
+  let aa1 = a1;
+  let bb1 = b1;
+  let pp2 = Math.sqrt(p2);
+  let aa2 = a2;
+  let bb2 = b2 / pp2;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const inv1 = 1 / pp1;
+    const f1 = aa1;
+    aa1 += bb1 * inv1;
+    const g1 = e * inv1;
+    bb1 = 2 * (bb1 + f1 * g1);
+    pp1 += g1;
+    const inv2 = 1 / pp2;
+    const f2 = aa2;
+    aa2 += bb2 * inv2;
+    const g2 = e * inv2;
+    bb2 = 2 * (bb2 + f2 * g2);
+    pp2 += g2;
+    const mOld = m;
+    m += k;
+    if (Math.abs(mOld - k) <= mOld * MEANS_TOL) break;
+    k = 2 * Math.sqrt(e);
+    e = k * m;
+  }
+  return (HALF_PI * ((aa1 * m + bb1) / (m + pp1) + (aa2 * m + bb2) / (m + pp2))) / m;
+}

@@ -12,19 +12,23 @@
  *   F = 1 − [ (1 − c2) λᵉ + c2 (λᵈ + ⅔Θ(p − z)) − c4 ηᵈ ] / (4Ω).
  *
  * The case split (which of λ1…λ6, η1, η2 applies) is MA02's Table 1, including the
- * degenerate geometries z = 0, z = p, z = 1 − p, p = ½ and p > 1. The only geometry the
- * table leaves singular is p > ½ with z = 1 − p exactly (the planet internally tangent
- * while covering the centre, where K and Π both diverge logarithmically); there the flux
- * is continuous and we take the mean of the two sides a hair away.
+ * degenerate geometries z = 0, z = p, z = 1 − p, p = ½ and p > 1. The geometry the table
+ * leaves singular is the internal tangency z = 1 − p when p > ½ (and, in floating point,
+ * any z within rounding of 1 − p): K and Π both diverge logarithmically there, but the
+ * flux is continuous, so we take the mean of the two sides a hair away.
  *
  * Everything here is scalar code over typed arrays with no allocation per point.
  */
-import { celPositive } from './elliptic.js';
+import { celPositive, celSum } from './elliptic.js';
 import { TransitError, requireFinite } from './errors.js';
 
 const PI = Math.PI;
 const INV_PI = 1 / Math.PI;
 const TWO_THIRDS = 2 / 3;
+/** Separations this close to the internal tangency z = 1 − p are treated as on it. */
+const TANGENT_BAND = 1e-12;
+/** Half-distance of the two evaluations that bracket the tangency. */
+const TANGENT_STEP = 1e-9;
 
 /** Blocked fraction of a uniform disk (λᵉ of MA02): overlap area of the two disks / π. */
 export function uniformBlockedFraction(z: number, p: number): number {
@@ -108,10 +112,15 @@ export function quadraticFluxAt(z: number, p: number, ld: QuadraticCoefficients)
   if (!(z < 1 + p)) return z === z ? 1 : NaN; // out of transit (or NaN)
   if (p === 0) return 1;
   if (z <= p - 1) return 0; // the star is entirely hidden
-  if (p > 0.5 && z === 1 - p) {
-    // MA02 Table 1 has no entry here (K and Π diverge); F is continuous, so average both sides.
-    const h = 1e-9 * (1 - p);
-    return 0.5 * (quadraticFluxAt(z - h, p, ld) + quadraticFluxAt(z + h, p, ld));
+  if (Math.abs(z - (1 - p)) <= TANGENT_BAND && !(p < 0.5 && z === 1 - p)) {
+    // Internal tangency z = 1 − p: K and Π diverge logarithmically and MA02 gives a closed
+    // form (λ5) only for p < ½ at exact equality. Within rounding of it, z + p − 1 can even
+    // change sign against the case split. F is continuous with a kink of order |δz|^{3/2},
+    // so the mean of the two sides at z ± h is exact to ~h^{3/2} ≈ 3e-14. When the
+    // tangency is at z ≈ 0 (p ≈ 1) only the outer side exists: extrapolate linearly from it.
+    const h = TANGENT_STEP;
+    if (z > 2 * h) return 0.5 * (quadraticFluxAt(z + h, p, ld) + quadraticFluxAt(z - h, p, ld));
+    return 2 * quadraticFluxAt(z + h, p, ld) - quadraticFluxAt(z + 2 * h, p, ld);
   }
   const blocked = blockedQuadratic(z, p, ld);
   return 1 - blocked * ld.invNorm;
@@ -128,46 +137,30 @@ function blockedQuadratic(z: number, p: number, ld: QuadraticCoefficients): numb
     lamE = p2;
     lamD = -TWO_THIRDS * Math.expm1(1.5 * Math.log1p(-p2));
     eta = 0.5 * p2 * p2;
-  } else if (z > 0.5 + Math.abs(p - 0.5)) {
-    // Case 2: the planet straddles the limb and does not cover the centre.
-    lamE = partialArea(z, p);
-    lamD = lambda1(z, p);
-    eta = eta1(z, p);
-  } else if (p < 0.5 && z > p && z < 1 - p) {
-    // Case 3: planet fully inside the disk, centre not covered.
-    lamE = p2;
-    lamD = lambda2(z, p);
-    eta = eta2(z, p);
-  } else if (p < 0.5 && z === 1 - p) {
-    // Case 4: internally tangent.
-    lamE = p2;
-    lamD = lambda5(p);
-    eta = eta2(z, p);
-  } else if (p < 0.5 && z === p) {
-    // Case 5: the planet's edge touches the star's centre.
-    lamE = p2;
-    lamD = lambda4(p);
-    eta = eta2(z, p);
   } else if (p === 0.5 && z === 0.5) {
     // Case 6.
     lamE = 0.25;
     lamD = 1 / 3 - 4 / (9 * PI);
     eta = 3 / 32;
-  } else if (p > 0.5 && z === p) {
-    // Case 7: edge on the centre, planet straddling the limb.
-    lamE = partialArea(z, p);
-    lamD = lambda3(p);
-    eta = eta1(z, p);
-  } else if (p > 0.5 && z < p) {
-    // Case 8 (|1 − p| < z < p): covers the centre and straddles the limb.
-    lamE = partialArea(z, p);
-    lamD = lambda1(z, p) + TWO_THIRDS;
-    eta = eta1(z, p);
+  } else if (z > 0.5 + Math.abs(p - 0.5) || (p > 0.5 && z <= p && z >= 1 - p)) {
+    // The planet straddles the limb: case 2 (z > p), case 7 (z = p), case 8 (z < p).
+    // Blocked area and η1 share the chord geometry: one √, two atan2.
+    const d = crossing(z, p);
+    const kap0 = Math.atan2(d, (p - 1) * (p + 1) + z * z); // angle at the planet's centre
+    const kap1 = Math.atan2(d, (1 - p) * (1 + p) + z * z); // angle at the star's centre
+    lamE = (p2 * kap0 + kap1 - 0.5 * d) * INV_PI;
+    eta = 0.5 * INV_PI * (kap1 + 2 * eta2(z, p) * kap0 - 0.25 * (1 + 5 * p2 + z * z) * d);
+    if (z > p) lamD = lambda1(z, p);
+    else if (z === p) lamD = lambda3(p);
+    else lamD = lambda1(z, p) + TWO_THIRDS;
   } else {
-    // Case 9 (0 < z < min(p, 1 − p)): fully inside the disk and covering the centre.
+    // The planet is inside the disk: λᵉ = p², ηᵈ = η2.
     lamE = p2;
-    lamD = lambda2(z, p) + TWO_THIRDS;
     eta = eta2(z, p);
+    if (z === 1 - p) lamD = lambda5(p); // case 4 (p < ½): internally tangent
+    else if (z === p) lamD = lambda4(p); // case 5 (p < ½): edge on the centre
+    else if (z > p) lamD = lambda2(z, p); // case 3: centre not covered
+    else lamD = lambda2(z, p) + TWO_THIRDS; // case 9: centre covered
   }
   return ld.area * lamE + ld.c2 * lamD - ld.c4 * eta;
 }
@@ -179,14 +172,11 @@ function lambda1(z: number, p: number): number {
   const b = (z + p) * (z + p);
   const q = (p - z) * (p + z);
   const kc = Math.sqrt(((z + p - 1) * (z + p + 1)) / (4 * zp)); // √(1 − k²), k² = (1 − a)/(4zp)
-  const bigK = celPositive(kc, 1, 1, 1);
-  const bigE = celPositive(kc, 1, 1, kc * kc);
-  // Π((a − 1)/a, k): characteristic n = (a − 1)/a, so cel's p = 1 − n = 1/a.
-  const bigPi = celPositive(kc, 1 / a, 1, 1);
-  const t =
-    ((1 - b) * (2 * b + a - 3) - 3 * q * (b - 2)) * bigK +
-    4 * zp * (z * z + 7 * p * p - 4) * bigE -
-    ((3 * q) / a) * bigPi;
+  const cK = (1 - b) * (2 * b + a - 3) - 3 * q * (b - 2);
+  const cE = 4 * zp * (z * z + 7 * p * p - 4);
+  const cPi = (-3 * q) / a;
+  // cK K(k) + cE E(k) + cPi Π((a − 1)/a, k); Π's cel parameter is 1 − n = 1/a.
+  const t = celSum(kc, 1 / a, cK + cE, cK + cE * kc * kc, cPi, cPi);
   return t / (9 * PI * Math.sqrt(zp));
 }
 
@@ -197,14 +187,11 @@ function lambda2(z: number, p: number): number {
   const q = (p - z) * (p + z);
   const oneMinusA = (1 - z + p) * (1 + z - p);
   const kc = Math.sqrt(((1 - z - p) * (1 + z + p)) / oneMinusA); // √(1 − 1/k²) = √((1 − b)/(1 − a))
-  const bigK = celPositive(kc, 1, 1, 1);
-  const bigE = celPositive(kc, 1, 1, kc * kc);
-  // Π((a − b)/a, 1/k): cel's p = 1 − n = b/a.
-  const bigPi = celPositive(kc, b / a, 1, 1);
-  const t =
-    (1 - 5 * z * z + p * p + q * q) * bigK +
-    oneMinusA * (z * z + 7 * p * p - 4) * bigE -
-    ((3 * q) / a) * bigPi;
+  const cK = 1 - 5 * z * z + p * p + q * q;
+  const cE = oneMinusA * (z * z + 7 * p * p - 4);
+  const cPi = (-3 * q) / a;
+  // cK K(1/k) + cE E(1/k) + cPi Π((a − b)/a, 1/k); Π's cel parameter is 1 − n = b/a.
+  const t = celSum(kc, b / a, cK + cE, cK + cE * kc * kc, cPi, cPi);
   return (2 * t) / (9 * PI * Math.sqrt(oneMinusA));
 }
 
@@ -233,14 +220,6 @@ function lambda4(p: number): number {
 /** MA02 λ5: z = 1 − p with p < ½ (case 4). */
 function lambda5(p: number): number {
   return (2 / (3 * PI)) * Math.acos(1 - 2 * p) - (4 / (9 * PI)) * (3 + 2 * p - 8 * p * p) * Math.sqrt(p * (1 - p));
-}
-
-/** MA02 η1: r² moment of the blocked area when the planet crosses the limb. */
-function eta1(z: number, p: number): number {
-  const d = crossing(z, p);
-  const kap0 = Math.atan2(d, (p - 1) * (p + 1) + z * z);
-  const kap1 = Math.atan2(d, (1 - p) * (1 + p) + z * z);
-  return (0.5 * INV_PI) * (kap1 + 2 * eta2(z, p) * kap0 - 0.25 * (1 + 5 * p * p + z * z) * d);
 }
 
 /** MA02 η2: r² moment of the whole planet disk, p²(p² + 2z²)/2. */

@@ -215,12 +215,25 @@ export function riceDecode(bytes: Uint8Array, count: number, blockSize: number, 
   return dst;
 }
 
-/** Decode into `dst` starting at `dstPos`. Throws FitsError('CORRUPT_TILE') on malformed input. */
-export function riceDecodeInto(bytes: Uint8Array, count: number, blockSize: number, bytePix: number, dst: Int32Array, dstPos: number): void {
+/**
+ * Decode into `dst` starting at `dstPos`. Throws FitsError('CORRUPT_TILE') on malformed
+ * input. The stream is `bytes[0..byteLength)`; when the caller can offer a few readable
+ * bytes beyond it (`bytes.length ≥ byteLength + 4`, e.g. a padded copy) the reader never
+ * indexes past the end of the array, which keeps the hot loop on V8's fast path.
+ */
+export function riceDecodeInto(
+  bytes: Uint8Array,
+  count: number,
+  blockSize: number,
+  bytePix: number,
+  dst: Int32Array,
+  dstPos: number,
+  byteLength = bytes.length,
+): void {
   checkBlockSize(blockSize);
   const { fsBits, fsMax, bBits } = riceParams(bytePix);
   if (count === 0) return;
-  const len = bytes.length;
+  const len = Math.min(byteLength, bytes.length);
   const firstBytes = bBits >> 3;
   if (len < firstBytes) throw new FitsError('CORRUPT_TILE', `RICE_1 stream of ${len} bytes is too short`);
   const ext = 32 - bBits;

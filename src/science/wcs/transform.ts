@@ -1,0 +1,452 @@
+/**
+ * Pixel ↔ sky transforms, scalar and batched over Float64Array.
+ *
+ * pixel → sky: (u, v) = p − CRPIX → SIP (u + f, v + g) → CD → TPV polynomial → TAN
+ * deprojection → spherical rotation. TAN is done on unit vectors: the point (x, y) of the
+ * projection plane (degrees) is the native direction ∝ (−y, x, 180/π) (Paper II §5.1.3,
+ * x = R sin φ, y = −R cos φ, R = (180/π) cot θ), which the rotation matrix of rotation.ts
+ * turns into a celestial direction. Longitudes are returned in [0, 360).
+ *
+ * sky → pixel is the exact reverse. Points on or behind the TAN horizon (native θ ≤ 0)
+ * have no image: NaN. Distortion inverses: TPV by Newton; SIP by Newton seeded with the
+ * AP/BP polynomials when present (`sipInverse: 'exact'`, the default, agrees with astropy's
+ * all_world2pix) or the AP/BP polynomials alone (`sipInverse: 'polynomial'`, what
+ * astrometry.net-style consumers evaluate; accurate only to the fit of AP/BP).
+ */
+import { WcsError } from './errors.js';
+import { evalPoly } from './poly.js';
+import { nativeToCelestialMatrix, zenithalNativePole } from './rotation.js';
+import { sipInvertNewton, sipKernel, type SipKernel } from './sip.js';
+import { atan2Fast, COS_TABLE, SIN_TABLE, SINCOS_FAST_LIMIT_DEG } from './trig.js';
+import { tpvForward, tpvInverse, tpvKernel, type TpvKernel } from './tpv.js';
+import type { Wcs } from './wcs.js';
+
+const R2D = 180 / Math.PI;
+const D2R = Math.PI / 180;
+
+export interface SkyToPixOptions {
+  /**
+   * How to invert SIP: 'exact' (default) solves the forward polynomial by Newton's method to
+   * well below 1e-8 px, starting from AP/BP when present; 'polynomial' evaluates AP/BP only
+   * (falls back to 'exact' when the header has no AP/BP).
+   */
+  sipInverse?: 'exact' | 'polynomial';
+}
+
+/** Everything the loops need, derived once per Wcs. */
+export interface WcsKernel {
+  readonly x0: number;
+  readonly y0: number;
+  readonly c00: number;
+  readonly c01: number;
+  readonly c10: number;
+  readonly c11: number;
+  /** CD⁻¹ (pixels per degree). */
+  readonly i00: number;
+  readonly i01: number;
+  readonly i10: number;
+  readonly i11: number;
+  /** Native → celestial rotation, row-major. */
+  readonly m: Float64Array;
+  readonly sip: SipKernel | null;
+  readonly tpv: TpvKernel | null;
+  /** Newton stop for TPV, in degrees of intermediate coordinates (≈ 1e-9 px). */
+  readonly tpvStopDeg: number;
+}
+
+// Derived kernels are pure functions of an immutable Wcs, so they are memoised per object.
+const kernels = new WeakMap<Wcs, WcsKernel>();
+
+export function wcsKernel(wcs: Wcs): WcsKernel {
+  let k = kernels.get(wcs);
+  if (!k) {
+    k = buildKernel(wcs);
+    kernels.set(wcs, k);
+  }
+  return k;
+}
+
+function buildKernel(wcs: Wcs): WcsKernel {
+  const [c00, c01, c10, c11] = wcs.cd;
+  const det = c00 * c11 - c01 * c10;
+  const [alphaP, deltaP] = zenithalNativePole(wcs.crval);
+  return {
+    x0: wcs.crpix[0],
+    y0: wcs.crpix[1],
+    c00,
+    c01,
+    c10,
+    c11,
+    i00: c11 / det,
+    i01: -c01 / det,
+    i10: -c10 / det,
+    i11: c00 / det,
+    m: nativeToCelestialMatrix(alphaP, deltaP, wcs.lonpole),
+    sip: wcs.sip ? sipKernel(wcs.sip) : null,
+    tpv: wcs.tpv ? tpvKernel(wcs.tpv) : null,
+    tpvStopDeg: 1e-9 * Math.sqrt(Math.abs(det)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Per-point cores (shared by the scalar functions and the generic batch loops)
+
+/** Scratch for one transform call: no allocation per point. */
+interface Scratch {
+  a: Float64Array;
+  b: Float64Array;
+}
+
+function scratch(): Scratch {
+  return { a: new Float64Array(3), b: new Float64Array(3) };
+}
+
+/** Projection-plane coordinates (x, y) in degrees of a pixel, written to out[0..1]. */
+function pixToPlane(k: WcsKernel, xPx: number, yPx: number, out: Float64Array): void {
+  let u = xPx - k.x0;
+  let v = yPx - k.y0;
+  if (k.sip) {
+    const du = evalPoly(k.sip.a, u, v);
+    const dv = evalPoly(k.sip.b, u, v);
+    u += du;
+    v += dv;
+  }
+  const x = k.c00 * u + k.c01 * v;
+  const y = k.c10 * u + k.c11 * v;
+  if (k.tpv) {
+    tpvForward(k.tpv, x, y, out);
+    return;
+  }
+  out[0] = x;
+  out[1] = y;
+}
+
+/** Celestial (lon, lat) in degrees of projection-plane (x, y) degrees, written to out[0..1]. */
+function planeToSky(k: WcsKernel, x: number, y: number, out: Float64Array): void {
+  const m = k.m;
+  const cx = -m[0] * y + m[1] * x + m[2] * R2D;
+  const cy = -m[3] * y + m[4] * x + m[5] * R2D;
+  const cz = -m[6] * y + m[7] * x + m[8] * R2D;
+  let ra = atan2Fast(cy, cx) * R2D;
+  if (ra < 0) ra += 360;
+  if (ra >= 360) ra -= 360;
+  out[0] = ra;
+  out[1] = atan2Fast(cz, Math.sqrt(cx * cx + cy * cy)) * R2D;
+}
+
+/** Projection-plane (x, y) in degrees of a sky position; NaN behind the TAN horizon. */
+function skyToPlane(k: WcsKernel, raDeg: number, decDeg: number, out: Float64Array): void {
+  const cd = Math.cos(decDeg * D2R);
+  const vx = cd * Math.cos(raDeg * D2R);
+  const vy = cd * Math.sin(raDeg * D2R);
+  const vz = Math.sin(decDeg * D2R);
+  planeFromVector(k, vx, vy, vz, out);
+}
+
+function planeFromVector(k: WcsKernel, vx: number, vy: number, vz: number, out: Float64Array): void {
+  const m = k.m;
+  const nx = m[0] * vx + m[3] * vy + m[6] * vz;
+  const ny = m[1] * vx + m[4] * vy + m[7] * vz;
+  const nz = m[2] * vx + m[5] * vy + m[8] * vz;
+  if (!(nz > 0)) {
+    out[0] = NaN;
+    out[1] = NaN;
+    return;
+  }
+  const s = R2D / nz;
+  out[0] = ny * s;
+  out[1] = -nx * s;
+}
+
+/** Pixel of projection-plane (x, y) degrees, written to out[0..1]. */
+function planeToPix(k: WcsKernel, x: number, y: number, exact: boolean, out: Float64Array, s: Scratch): void {
+  if (k.tpv) {
+    tpvInverse(k.tpv, x, y, k.tpvStopDeg, s.a, s.b);
+    x = s.a[0];
+    y = s.a[1];
+  }
+  const U = k.i00 * x + k.i01 * y;
+  const V = k.i10 * x + k.i11 * y;
+  let u = U;
+  let v = V;
+  const sip = k.sip;
+  if (sip) {
+    if (sip.ap && sip.bp) {
+      u = U + evalPoly(sip.ap, U, V);
+      v = V + evalPoly(sip.bp, U, V);
+    }
+    if (exact || !sip.ap) {
+      sipInvertNewton(sip, U, V, u, v, s.a, s.b);
+      u = s.a[0];
+      v = s.a[1];
+    }
+  }
+  out[0] = u + k.x0;
+  out[1] = v + k.y0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Scalar API
+
+/** Sky position (RA, Dec in degrees; RA in [0, 360)) of a 0-based pixel position. */
+export function pixToSky(wcs: Wcs, xPx: number, yPx: number): [raDeg: number, decDeg: number] {
+  const k = wcsKernel(wcs);
+  const out = new Float64Array(2);
+  pixToPlane(k, xPx, yPx, out);
+  planeToSky(k, out[0], out[1], out);
+  return [out[0], out[1]];
+}
+
+/** 0-based pixel position of a sky position (degrees); NaN when it has no TAN image. */
+export function skyToPix(wcs: Wcs, raDeg: number, decDeg: number, opts: SkyToPixOptions = {}): [xPx: number, yPx: number] {
+  const k = wcsKernel(wcs);
+  const out = new Float64Array(2);
+  skyToPlaneFast(k, raDeg, decDeg, out);
+  planeToPix(k, out[0], out[1], opts.sipInverse !== 'polynomial', out, scratch());
+  return [out[0], out[1]];
+}
+
+/** Projection-plane ("intermediate world") coordinates in degrees of a pixel, after distortion. */
+export function pixToIntermediate(wcs: Wcs, xPx: number, yPx: number): [xDeg: number, yDeg: number] {
+  const out = new Float64Array(2);
+  pixToPlane(wcsKernel(wcs), xPx, yPx, out);
+  return [out[0], out[1]];
+}
+
+/** Projection-plane coordinates in degrees (TAN about CRVAL) of a sky position. */
+export function skyToIntermediate(wcs: Wcs, raDeg: number, decDeg: number): [xDeg: number, yDeg: number] {
+  const out = new Float64Array(2);
+  skyToPlaneFast(wcsKernel(wcs), raDeg, decDeg, out);
+  return [out[0], out[1]];
+}
+
+/** Sky position of projection-plane coordinates (degrees). */
+export function intermediateToSky(wcs: Wcs, xDeg: number, yDeg: number): [raDeg: number, decDeg: number] {
+  const out = new Float64Array(2);
+  planeToSky(wcsKernel(wcs), xDeg, yDeg, out);
+  return [out[0], out[1]];
+}
+
+/**
+ * Unit vector (x, y, z) of the sky direction of a pixel: x towards (RA 0, Dec 0), z towards
+ * the north celestial pole. Free of the angle wrap-arounds, for geometry near poles.
+ */
+export function pixToUnitVector(wcs: Wcs, xPx: number, yPx: number): [number, number, number] {
+  const k = wcsKernel(wcs);
+  const out = new Float64Array(2);
+  pixToPlane(k, xPx, yPx, out);
+  const m = k.m;
+  const x = out[0];
+  const y = out[1];
+  const cx = -m[0] * y + m[1] * x + m[2] * R2D;
+  const cy = -m[3] * y + m[4] * x + m[5] * R2D;
+  const cz = -m[6] * y + m[7] * x + m[8] * R2D;
+  const r = Math.sqrt(cx * cx + cy * cy + cz * cz);
+  return [cx / r, cy / r, cz / r];
+}
+
+// ---------------------------------------------------------------------------------------
+// Batched API
+
+function checkBatch(a: Float64Array, b: Float64Array, names: [string, string]): number {
+  if (!(a instanceof Float64Array) || !(b instanceof Float64Array)) {
+    throw new WcsError('BAD_ARGUMENT', `${names[0]} and ${names[1]} must be Float64Arrays`);
+  }
+  if (a.length !== b.length) {
+    throw new WcsError('BAD_ARGUMENT', `${names[0]} has ${a.length} values but ${names[1]} has ${b.length}`);
+  }
+  return a.length;
+}
+
+function outArrays(n: number, a: Float64Array | undefined, b: Float64Array | undefined, names: [string, string]): [Float64Array, Float64Array] {
+  if (a === undefined && b === undefined) return [new Float64Array(n), new Float64Array(n)];
+  if (!(a instanceof Float64Array) || !(b instanceof Float64Array) || a.length < n || b.length < n) {
+    throw new WcsError('BAD_ARGUMENT', `out.${names[0]} and out.${names[1]} must be Float64Arrays of length ≥ ${n}`);
+  }
+  return [a, b];
+}
+
+/** pixToSky over arrays; results go to `out` when given (length ≥ n), else to new arrays. */
+export function pixToSkyBatch(
+  wcs: Wcs,
+  xPx: Float64Array,
+  yPx: Float64Array,
+  out?: { raDeg: Float64Array; decDeg: Float64Array },
+): { raDeg: Float64Array; decDeg: Float64Array } {
+  const n = checkBatch(xPx, yPx, ['xPx', 'yPx']);
+  const [raDeg, decDeg] = outArrays(n, out?.raDeg, out?.decDeg, ['raDeg', 'decDeg']);
+  const k = wcsKernel(wcs);
+  if (k.tpv) pixToSkyGeneric(k, xPx, yPx, raDeg, decDeg, n);
+  else pixToSkyLoop(k, xPx, yPx, raDeg, decDeg, n);
+  return { raDeg, decDeg };
+}
+
+/** skyToPix over arrays; results go to `out` when given (length ≥ n), else to new arrays. */
+export function skyToPixBatch(
+  wcs: Wcs,
+  raDeg: Float64Array,
+  decDeg: Float64Array,
+  out?: { xPx: Float64Array; yPx: Float64Array },
+  opts: SkyToPixOptions = {},
+): { xPx: Float64Array; yPx: Float64Array } {
+  const n = checkBatch(raDeg, decDeg, ['raDeg', 'decDeg']);
+  const [xPx, yPx] = outArrays(n, out?.xPx, out?.yPx, ['xPx', 'yPx']);
+  const k = wcsKernel(wcs);
+  const exact = opts.sipInverse !== 'polynomial';
+  if (k.tpv || (k.sip && (exact || !k.sip.ap))) skyToPixGeneric(k, raDeg, decDeg, xPx, yPx, n, exact);
+  else skyToPixLoop(k, raDeg, decDeg, xPx, yPx, n);
+  return { xPx, yPx };
+}
+
+function pixToSkyGeneric(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Float64Array, dec: Float64Array, n: number): void {
+  const t = new Float64Array(2);
+  for (let i = 0; i < n; i++) {
+    pixToPlane(k, xs[i], ys[i], t);
+    planeToSky(k, t[0], t[1], t);
+    ra[i] = t[0];
+    dec[i] = t[1];
+  }
+}
+
+/** TAN and TAN-SIP pixel → sky: the hot loop, everything inline. */
+function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Float64Array, dec: Float64Array, n: number): void {
+  const { x0, y0, c00, c01, c10, c11 } = k;
+  const m = k.m;
+  // Column 3 multiplies the constant 180/π of the native direction (−y, x, 180/π).
+  const m0 = m[0], m1 = m[1], m2 = m[2] * R2D;
+  const m3 = m[3], m4 = m[4], m5 = m[5] * R2D;
+  const m6 = m[6], m7 = m[7], m8 = m[8] * R2D;
+  const sipA = k.sip ? k.sip.a : null;
+  const sipB = k.sip ? k.sip.b : null;
+  for (let i = 0; i < n; i++) {
+    let u = xs[i] - x0;
+    let v = ys[i] - y0;
+    if (sipA !== null && sipB !== null) {
+      const du = evalPoly(sipA, u, v);
+      const dv = evalPoly(sipB, u, v);
+      u += du;
+      v += dv;
+    }
+    const x = c00 * u + c01 * v;
+    const y = c10 * u + c11 * v;
+    const cx = m1 * x - m0 * y + m2;
+    const cy = m4 * x - m3 * y + m5;
+    const cz = m7 * x - m6 * y + m8;
+    let a = atan2Fast(cy, cx) * R2D;
+    if (a < 0) a += 360;
+    if (a >= 360) a -= 360;
+    ra[i] = a;
+    dec[i] = atan2Fast(cz, Math.sqrt(cx * cx + cy * cy)) * R2D;
+  }
+}
+
+function skyToPixGeneric(
+  k: WcsKernel,
+  ra: Float64Array,
+  dec: Float64Array,
+  xs: Float64Array,
+  ys: Float64Array,
+  n: number,
+  exact: boolean,
+): void {
+  const t = new Float64Array(2);
+  const s = scratch();
+  for (let i = 0; i < n; i++) {
+    skyToPlaneFast(k, ra[i], dec[i], t);
+    planeToPix(k, t[0], t[1], exact, t, s);
+    xs[i] = t[0];
+    ys[i] = t[1];
+  }
+}
+
+const STEP_DEG = 5.625;
+const INV_STEP = 1 / STEP_DEG;
+
+/** skyToPlane with the table sin/cos of trig.ts inlined. */
+function skyToPlaneFast(k: WcsKernel, raDeg: number, decDeg: number, out: Float64Array): void {
+  if (!(Math.abs(raDeg) < SINCOS_FAST_LIMIT_DEG && Math.abs(decDeg) < SINCOS_FAST_LIMIT_DEG)) {
+    skyToPlane(k, raDeg, decDeg, out);
+    return;
+  }
+  // sin, cos of RA
+  const ka = Math.floor(raDeg * INV_STEP + 0.5);
+  const sa = (raDeg - ka * STEP_DEG) * D2R;
+  const ia = ka & 63;
+  const sa2 = sa * sa;
+  const sinA0 = sa * (1 + sa2 * (-1 / 6 + sa2 * (1 / 120 + sa2 * (-1 / 5040 + sa2 * (1 / 362880)))));
+  const cosA0 = 1 + sa2 * (-1 / 2 + sa2 * (1 / 24 + sa2 * (-1 / 720 + sa2 * (1 / 40320))));
+  const sinA = SIN_TABLE[ia] * cosA0 + COS_TABLE[ia] * sinA0;
+  const cosA = COS_TABLE[ia] * cosA0 - SIN_TABLE[ia] * sinA0;
+  // sin, cos of Dec
+  const kd = Math.floor(decDeg * INV_STEP + 0.5);
+  const sd = (decDeg - kd * STEP_DEG) * D2R;
+  const id = kd & 63;
+  const sd2 = sd * sd;
+  const sinD0 = sd * (1 + sd2 * (-1 / 6 + sd2 * (1 / 120 + sd2 * (-1 / 5040 + sd2 * (1 / 362880)))));
+  const cosD0 = 1 + sd2 * (-1 / 2 + sd2 * (1 / 24 + sd2 * (-1 / 720 + sd2 * (1 / 40320))));
+  const sinD = SIN_TABLE[id] * cosD0 + COS_TABLE[id] * sinD0;
+  const cosD = COS_TABLE[id] * cosD0 - SIN_TABLE[id] * sinD0;
+  planeFromVector(k, cosD * cosA, cosD * sinA, sinD, out);
+}
+
+/** TAN, and TAN-SIP with AP/BP only: the hot loop. */
+function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Float64Array, ys: Float64Array, n: number): void {
+  const { x0, y0, i00, i01, i10, i11 } = k;
+  const m = k.m;
+  const m0 = m[0], m1 = m[1], m2 = m[2];
+  const m3 = m[3], m4 = m[4], m5 = m[5];
+  const m6 = m[6], m7 = m[7], m8 = m[8];
+  const ap = k.sip ? k.sip.ap : null;
+  const bp = k.sip ? k.sip.bp : null;
+  const t = new Float64Array(2);
+  for (let i = 0; i < n; i++) {
+    const a = ra[i];
+    const d = dec[i];
+    if (!(Math.abs(a) < SINCOS_FAST_LIMIT_DEG && Math.abs(d) < SINCOS_FAST_LIMIT_DEG)) {
+      skyToPlane(k, a, d, t);
+      planeToPix(k, t[0], t[1], false, t, scratch());
+      xs[i] = t[0];
+      ys[i] = t[1];
+      continue;
+    }
+    const ka = Math.floor(a * INV_STEP + 0.5);
+    const sa = (a - ka * STEP_DEG) * D2R;
+    const ia = ka & 63;
+    const sa2 = sa * sa;
+    const sinA0 = sa * (1 + sa2 * (-1 / 6 + sa2 * (1 / 120 + sa2 * (-1 / 5040 + sa2 * (1 / 362880)))));
+    const cosA0 = 1 + sa2 * (-1 / 2 + sa2 * (1 / 24 + sa2 * (-1 / 720 + sa2 * (1 / 40320))));
+    const sinA = SIN_TABLE[ia] * cosA0 + COS_TABLE[ia] * sinA0;
+    const cosA = COS_TABLE[ia] * cosA0 - SIN_TABLE[ia] * sinA0;
+    const kd = Math.floor(d * INV_STEP + 0.5);
+    const sd = (d - kd * STEP_DEG) * D2R;
+    const id = kd & 63;
+    const sd2 = sd * sd;
+    const sinD0 = sd * (1 + sd2 * (-1 / 6 + sd2 * (1 / 120 + sd2 * (-1 / 5040 + sd2 * (1 / 362880)))));
+    const cosD0 = 1 + sd2 * (-1 / 2 + sd2 * (1 / 24 + sd2 * (-1 / 720 + sd2 * (1 / 40320))));
+    const sinD = SIN_TABLE[id] * cosD0 + COS_TABLE[id] * sinD0;
+    const cosD = COS_TABLE[id] * cosD0 - SIN_TABLE[id] * sinD0;
+    const vx = cosD * cosA;
+    const vy = cosD * sinA;
+    const nx = m0 * vx + m3 * vy + m6 * sinD;
+    const ny = m1 * vx + m4 * vy + m7 * sinD;
+    const nz = m2 * vx + m5 * vy + m8 * sinD;
+    if (!(nz > 0)) {
+      xs[i] = NaN;
+      ys[i] = NaN;
+      continue;
+    }
+    const s = R2D / nz;
+    const x = ny * s;
+    const y = -nx * s;
+    let u = i00 * x + i01 * y;
+    let v = i10 * x + i11 * y;
+    if (ap !== null && bp !== null) {
+      const du = evalPoly(ap, u, v);
+      const dv = evalPoly(bp, u, v);
+      u += du;
+      v += dv;
+    }
+    xs[i] = u + x0;
+    ys[i] = v + y0;
+  }
+}
