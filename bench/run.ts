@@ -11,6 +11,7 @@ import { formatFigure, type BenchContext, type Figure } from './harness.js';
 const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<void> }>> = {
   fits: () => import('./fits.js'),
   wcs: () => import('./wcs.js'),
+  transit: () => import('./transit.js'),
 };
 
 async function main(): Promise<void> {

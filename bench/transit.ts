@@ -10,6 +10,7 @@
  * `batman.TransitModel(params, t).light_curve(params)` on the same times.
  */
 import { transitLightCurve, type TransitParams } from '../src/science/transit/model.js';
+import { fitTransitTime } from '../src/science/transit/timing.js';
 import { timeIt, type BenchContext } from './harness.js';
 
 const N = 100_000;
@@ -31,6 +32,17 @@ export async function run(ctx: BenchContext): Promise<void> {
 
   const longCadence: TransitParams = { ...hotJupiter, exposureDays: 0.0204, supersample: 15 };
   record(ctx, 'supersampled ×15 1e5 pts, 27 d baseline', longBaseline, longCadence, out);
+
+  // One transit window (2-min cadence, ±0.16 d, deterministic pseudo-noise): tc + linear
+  // baseline with the shape held, and with the shape free as well.
+  const t = Float64Array.from({ length: 230 }, (_, i) => hotJupiter.t0 - 0.16 + (i * 2) / 1440);
+  const flux = transitLightCurve(t, hotJupiter).map((f, i) => f + 1e-3 * Math.sin(i * 12.9898) * Math.cos(i * 78.233));
+  const sigma = new Float64Array(t.length).fill(1e-3);
+  const shape = { rp: hotJupiter.rp, a: hotJupiter.a, incDeg: hotJupiter.incDeg, u: hotJupiter.u };
+  for (const freeShape of [false, true]) {
+    const s = timeIt(() => fitTransitTime(t, flux, sigma, { tcGuessDays: hotJupiter.t0 + 0.005, periodDays: 3, shape, freeShape }), 7);
+    ctx.record({ name: `transit-time fit (Laplace), shape ${freeShape ? 'free' : 'fixed'}`, unit: 'fits/s', ours: 1 / s, higherIsBetter: true });
+  }
 }
 
 function record(ctx: BenchContext, name: string, t: Float64Array, params: TransitParams, out: Float64Array): void {

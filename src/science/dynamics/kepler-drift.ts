@@ -29,19 +29,24 @@ export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number):
   const vy = s[o + 4];
   const vz = s[o + 5];
   const r0 = Math.sqrt(x * x + y * y + z * z);
+  const invR0 = 1 / r0;
   const v2 = vx * vx + vy * vy + vz * vz;
   const eta0 = x * vx + y * vy + z * vz;
-  const beta = (2 * mu) / r0 - v2; // = mu / a
+  const beta = 2 * mu * invR0 - v2; // = mu / a
   let fm1: number; // f − 1
   let g: number;
   let fdot: number;
   let gdm1: number; // ġ − 1
   if (beta * r0 > ELLIPTIC_MIN * mu) {
+    // Divisions are slow: form the few reciprocals once.
+    const invMu = 1 / mu;
+    const invBeta = 1 / beta;
     const sqrtBeta = Math.sqrt(beta);
-    const a = mu / beta;
-    const n = (beta * sqrtBeta) / mu;
-    const ec = 1 - (r0 * beta) / mu; // e cos E0
-    const es = (eta0 * sqrtBeta) / mu; // e sin E0
+    const invSqrtBeta = sqrtBeta * invBeta;
+    const a = mu * invBeta;
+    const n = beta * sqrtBeta * invMu;
+    const ec = 1 - r0 * beta * invMu; // e cos E0
+    const es = eta0 * sqrtBeta * invMu; // e sin E0
     // Whole orbits change nothing; solve for the remainder so ΔE stays within ±π.
     let dtr = dt;
     let m = n * dt;
@@ -50,51 +55,58 @@ export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number):
       dtr = dt - period * Math.round(dt / period);
       m = n * dtr;
     }
-    const e = Math.sqrt(ec * ec + es * es);
-    let lo = m - 2 * e - 1e-15;
-    let hi = m + 2 * e + 1e-15;
-    // Second-order start: ΔE ≈ M/k − (e sin E0) M²/(2k³), k = r0/a.
-    const k = 1 - ec;
-    let X = m / k - (es * m * m) / (2 * k * k * k);
+    // |F(X) − (X − M)| = e·|sin E0 − sin(E0 + X)| ≤ 2e ≤ 2(|ec| + |es|): a bracket for the root.
+    const eBound = 2 * (Math.abs(ec) + Math.abs(es)) + 1e-15;
+    let lo = m - eBound;
+    let hi = m + eBound;
+    // Third-order start from the series inversion of F(X) = M (error O(e·M⁴)).
+    const invK = 1 / (1 - ec);
+    const mk = m * invK;
+    let X = mk + mk * mk * invK * (-0.5 * es + (0.5 * es * es * invK - ec / 6) * mk);
     if (!(X > lo && X < hi)) X = m;
-    let sh = 0;
-    let ch = 1;
+    // Half-angle sine and cosine of X: one sin and one cos per drift; later iterates are
+    // reached by rotating them through the (small) correction.
+    let sh = Math.sin(0.5 * X);
+    let ch = Math.cos(0.5 * X);
     let iter = 0;
     for (; iter < MAX_ITER; iter++) {
-      sh = Math.sin(0.5 * X);
-      ch = Math.cos(0.5 * X);
       const sx = 2 * sh * ch;
       const omc = 2 * sh * sh;
       const F = X + es * omc - ec * sx - m;
       if (F === 0) break;
       const Fp = 1 + es * sx - ec * (1 - omc);
       const Fpp = es * (1 - omc) + ec * sx;
-      const newton = -F / Fp;
-      const dX = -F / (Fp + 0.5 * newton * Fpp);
-      if (Math.abs(dX) < 1e-6) {
-        // Halley from within 1e-6 lands within ~1e-18: move the half-angle sine and cosine
-        // by a second-order rotation instead of calling sin/cos again.
-        const hd = 0.5 * dX;
-        const sh1 = sh + ch * hd - 0.5 * sh * hd * hd;
-        ch = ch - sh * hd - 0.5 * ch * hd * hd;
-        sh = sh1;
-        X += dX;
-        break;
-      }
-      // Far from the root: keep the iterate inside the shrinking bracket.
+      // Halley: dX = −F/(F' − F·F''/(2F')).
+      let dX = (-F * Fp) / (Fp * Fp - 0.5 * F * Fpp);
       if (F < 0) lo = X;
       else hi = X;
-      const next = X + dX;
-      X = next > lo && next < hi ? next : 0.5 * (lo + hi);
+      const small = Math.abs(dX) < 1e-2;
+      if (!small && !(X + dX > lo && X + dX < hi)) dX = 0.5 * (lo + hi) - X;
+      X += dX;
+      if (small) {
+        // Rotate by d = dX/2 with sin d, cos d from their series (|d| < 5e-3: error < 1e-26).
+        const d = 0.5 * dX;
+        const d2 = d * d;
+        const sd = d * (1 - (d2 / 6) * (1 - (d2 / 20) * (1 - d2 / 42)));
+        const cd = 1 - (d2 / 2) * (1 - (d2 / 12) * (1 - (d2 / 30) * (1 - d2 / 56)));
+        const sh1 = sh * cd + ch * sd;
+        ch = ch * cd - sh * sd;
+        sh = sh1;
+        // Halley is cubic: a step below 1e-7 leaves an error far below rounding.
+        if (Math.abs(dX) < 1e-7) break;
+      } else {
+        sh = Math.sin(0.5 * X);
+        ch = Math.cos(0.5 * X);
+      }
     }
     if (iter === MAX_ITER) throw new DynamicsError('NOT_CONVERGED', `Kepler drift did not converge (mu=${mu}, dt=${dt})`);
     const sx = 2 * sh * ch;
     const omc = 2 * sh * sh;
-    const r = a * (1 + es * sx - ec * (1 - omc));
-    fm1 = -(a / r0) * omc;
-    g = dtr - (X - sx) / n;
-    fdot = -(mu / sqrtBeta) * sx / (r * r0);
-    gdm1 = -(a / r) * omc;
+    const invR = beta / (mu * (1 + es * sx - ec * (1 - omc))); // 1/r, r = a·F'(X)
+    fm1 = -a * invR0 * omc;
+    g = dtr - (X - sx) * mu * invBeta * invSqrtBeta; // (X − sin X)/n
+    fdot = -mu * invSqrtBeta * sx * invR * invR0;
+    gdm1 = -a * invR * omc;
   } else {
     const out = universal(r0, eta0, beta, mu, dt);
     fm1 = out.fm1;

@@ -2,20 +2,21 @@
  * Transit times from the Wisdom–Holman integration, found the way TTVFast does it (Deck et
  * al. 2014 §2.3) with a more accurate interpolation inside the step.
  *
- * Definition (golden-ttv/README.md): a transit of planet p is a time where the sky-plane
+ * Definition (golden-ttv/README.md): a transit of planet p is a time where its sky-plane
  * separation from the star is at a minimum, g = x·vx + y·vy = 0 going from − to +
  * (astrocentric position and velocity), with the planet in front (z > 0, observer on +z).
  * Every planet is searched whether or not it crosses the stellar disc.
  *
  * Detection: after each step g is evaluated on the mapping coordinates (they differ from
  * the real ones by O(ε h²), enough to bracket a crossing).
- * Refinement: the step's initial state is taken to real coordinates with the inverse
- * corrector, then g(τ) is solved by Newton's method, where each evaluation advances planets
- * 0..p from the step start by one kick(τ/2) ∘ drift(τ) ∘ kick(τ/2) map. The kicks use the
- * interaction accelerations of the step's two ends, linearly interpolated to τ (their change
- * over a step is O(ε·(n h))), so only the p + 1 Kepler drifts needed for planet p's
- * astrocentric state are computed. The local error is O(ε (n τ)³) instead of the O(ε (n τ)²)
- * of a pure Kepler interpolation.
+ * Refinement: a cubic Hermite interpolant of g over the step (slopes from two-body motion)
+ * gives a first guess τ0. The step end nearer to τ0 is taken to real coordinates with the
+ * output corrector; from there g(τ) is solved by Newton's method, each evaluation advancing
+ * planets 0..p by one kick(σ/2) ∘ drift(σ) ∘ kick(σ/2) map over σ = τ − (that end), |σ| ≤ h/2.
+ * The kicks use the interaction accelerations of the step's two ends, linearly interpolated
+ * to τ, so only the p + 1 Kepler drifts needed for planet p's astrocentric state are
+ * computed. The local error is O(ε (n h/2)³), against O(ε (n h)²) for a pure Kepler
+ * interpolation.
  *
  * Output is sorted by time; epochs count from 0 (the first transit after the start) per planet.
  */
@@ -29,8 +30,12 @@ export interface TransitOptions {
   stepDays: number;
   /** Absolute end time (days); the integration starts at the state's epoch. */
   endDays: number;
-  /** Symplectic corrector stages (0 = none); default DEFAULT_CORRECTOR_STAGES. */
+  /** Corrector stages applied to the initial state (0 = none); default DEFAULT_CORRECTOR_STAGES. */
   correctorStages?: number;
+  /** Corrector stages applied to output states; default DEFAULT_OUTPUT_CORRECTOR_STAGES. */
+  outputCorrectorStages?: number;
+  /** Plain kick instead of the modified kick (for tests of the integrator's error terms). */
+  plainKick?: boolean;
 }
 
 /** Transits in time order: planet (0-based, input order), epoch, time and sky-plane geometry. */
@@ -45,10 +50,16 @@ export interface TransitTimes {
   vskyAu: Float64Array;
 }
 
-export const DEFAULT_CORRECTOR_STAGES = 3;
+/**
+ * An error in the initial state becomes a period error that grows over the run, so the input
+ * corrector is taken to high order (its cost is paid once); an output state's error stays
+ * local, and two stages put it far below the sub-step's.
+ */
+export const DEFAULT_CORRECTOR_STAGES = 6;
+export const DEFAULT_OUTPUT_CORRECTOR_STAGES = 2;
 /** Refuse integrations longer than this many steps (a guard against unit mistakes). */
 export const MAX_STEPS = 50_000_000;
-const NEWTON_TOL_DAYS = 1e-11;
+const NEWTON_TOL_DAYS = 1e-9;
 const NEWTON_MAX_ITER = 30;
 
 /**
@@ -62,13 +73,14 @@ export class TransitSimulator {
   private readonly wh: WisdomHolman;
   private readonly jacPrev: Float64Array;
   private readonly accPrev: Float64Array;
-  private readonly real: Float64Array;
+  /** Real (corrected) Jacobi states at the step's start and end, when computed. */
+  private realStart: Float64Array;
+  private realEnd: Float64Array;
   private readonly sub: Float64Array;
   private readonly gPrev: Float64Array;
   private readonly gNow: Float64Array;
   private readonly zNow: Float64Array;
   private readonly epochs: Int32Array;
-  private readonly accTau: Float64Array;
   private capacity = 0;
   private outPlanet = new Int32Array(0);
   private outEpoch = new Int32Array(0);
@@ -76,7 +88,7 @@ export class TransitSimulator {
   private outRsky = new Float64Array(0);
   private outVsky = new Float64Array(0);
   private count = 0;
-  // Result of the last `evaluate` (astrocentric sky-plane state of the planet).
+  // Result of the last `evaluate` / `skyAt`: planet's sky-plane state, g and dg/dt.
   private ex = 0;
   private ey = 0;
   private evx = 0;
@@ -90,13 +102,13 @@ export class TransitSimulator {
     const n = nPlanets;
     this.jacPrev = new Float64Array(6 * n);
     this.accPrev = new Float64Array(3 * n);
-    this.real = new Float64Array(6 * n);
+    this.realStart = new Float64Array(6 * n);
+    this.realEnd = new Float64Array(6 * n);
     this.sub = new Float64Array(6 * n);
     this.gPrev = new Float64Array(n);
     this.gNow = new Float64Array(n);
     this.zNow = new Float64Array(n);
     this.epochs = new Int32Array(n);
-    this.accTau = new Float64Array(3 * n);
   }
 
   run(state: AstrocentricState, options: TransitOptions): TransitTimes {
@@ -114,7 +126,15 @@ export class TransitSimulator {
     const nSteps = Math.ceil((tEnd - t0) / h);
     if (nSteps > MAX_STEPS) throw new DynamicsError('TOO_LARGE', `${nSteps} steps of ${h} d exceed the limit of ${MAX_STEPS}`);
     const wh = this.wh;
-    wh.configure(state.G, state.stellarMassMsun, state.masses, h, options.correctorStages ?? DEFAULT_CORRECTOR_STAGES);
+    wh.configure(
+      state.G,
+      state.stellarMassMsun,
+      state.masses,
+      h,
+      options.correctorStages ?? DEFAULT_CORRECTOR_STAGES,
+      options.outputCorrectorStages ?? DEFAULT_OUTPUT_CORRECTOR_STAGES,
+    );
+    wh.modifiedKick = !options.plainKick;
     wh.setAstrocentric(state.state);
     this.reserve(this.estimateCapacity(tEnd - t0));
     this.count = 0;
@@ -127,27 +147,41 @@ export class TransitSimulator {
 
     const jac = wh.jac;
     const acc = wh.acc;
+    let endReady = false;
     for (let s = 0; s < nSteps; s++) {
       const tn = t0 + s * h;
       this.jacPrev.set(jac);
       this.accPrev.set(acc);
+      // The previous step's real end state is this step's real start state.
+      let startReady = endReady;
+      if (endReady) {
+        const t = this.realStart;
+        this.realStart = this.realEnd;
+        this.realEnd = t;
+      }
+      endReady = false;
       wh.step();
       this.skyFunction();
-      let realReady = false;
       for (let p = 0; p < n; p++) {
         const g1 = this.gNow[p];
         const g0 = this.gPrev[p];
         this.gPrev[p] = g1;
-        if (g0 < 0 && g1 >= 0 && this.zNow[p] > 0) {
-          if (!realReady) {
-            this.real.set(this.jacPrev);
-            wh.applyCorrector(this.real, true);
-            realReady = true;
-          }
-          const tau = this.solveTransit(p, (h * g0) / (g0 - g1));
-          const t = tn + tau;
-          if (t >= t0 && t <= tEnd) this.record(p, t);
+        if (!(g0 < 0 && g1 >= 0 && this.zNow[p] > 0)) continue;
+        const tau0 = this.firstGuess(p, g0, g1);
+        let fromEnd = tau0 > 0.5 * h;
+        if (fromEnd && !endReady) {
+          this.realEnd.set(jac);
+          wh.applyCorrector(this.realEnd, true);
+          endReady = true;
+        } else if (!fromEnd && !startReady) {
+          this.realStart.set(this.jacPrev);
+          wh.applyCorrector(this.realStart, true);
+          startReady = true;
         }
+        fromEnd = fromEnd && endReady;
+        const tau = this.solveTransit(p, tau0, fromEnd);
+        const t = tn + tau;
+        if (t >= t0 && t <= tEnd) this.record(p, t);
       }
     }
     return {
@@ -165,7 +199,7 @@ export class TransitSimulator {
     const wh = this.wh;
     const n = this.nPlanets;
     const jac = wh.jac;
-    const pos = wh.pos; // astrocentric positions of the last interaction evaluation
+    const pos = wh.pos; // astrocentric positions of the step's interaction evaluation
     let svx = 0;
     let svy = 0;
     for (let i = 0; i < n; i++) {
@@ -181,66 +215,31 @@ export class TransitSimulator {
     }
   }
 
-  /** Newton's method on g(τ) for planet p from the real state at the step start. */
-  private solveTransit(p: number, tau0: number): number {
-    const h = this.wh.h;
-    let tau = tau0;
-    for (let iter = 0; iter < NEWTON_MAX_ITER; iter++) {
-      this.evaluate(p, tau);
-      let dtau = -this.eg / this.egDot;
-      if (!Number.isFinite(dtau)) break;
-      // Keep the iterate near the step: a crossing found there lies within it up to O(ε h²).
-      if (tau + dtau < -h) dtau = -h - tau;
-      else if (tau + dtau > 2 * h) dtau = 2 * h - tau;
-      tau += dtau;
-      if (Math.abs(dtau) < NEWTON_TOL_DAYS) break;
-    }
-    if (process.env.POLISH) {
-      this.evaluateFull(p, tau);
-      tau -= this.eg / this.egDot;
-    }
-    return tau;
-  }
-
-  /** Like `evaluate`, but the second half-kick uses the true interaction at τ (all planets drifted). */
-  private evaluateFull(p: number, tau: number): void {
+  /** Astrocentric sky-plane state of planet p in Jacobi buffer `buf` into the e* fields. */
+  private skyAt(buf: Float64Array, p: number): void {
     const wh = this.wh;
-    const n = this.nPlanets;
-    const real = this.real;
-    const sub = this.sub;
-    const a0 = this.accPrev;
-    const half = 0.5 * tau;
-    for (let j = 0; j < n; j++) {
-      const o = 6 * j;
-      const q = 3 * j;
-      sub[o] = real[o];
-      sub[o + 1] = real[o + 1];
-      sub[o + 2] = real[o + 2];
-      sub[o + 3] = real[o + 3] + half * a0[q];
-      sub[o + 4] = real[o + 4] + half * a0[q + 1];
-      sub[o + 5] = real[o + 5] + half * a0[q + 2];
-      keplerDrift(sub, o, wh.mu[j], tau);
-    }
-    const a1 = this.accTau;
-    wh.interaction(sub, a1);
-    wh.kick(sub, a1, half);
-    let sx = 0, sy = 0, svx = 0, svy = 0, sz = 0;
+    let sx = 0;
+    let sy = 0;
+    let sz = 0;
+    let svx = 0;
+    let svy = 0;
     for (let j = 0; j < p; j++) {
       const o = 6 * j;
       const f = wh.m[j] / wh.eta[j];
-      sx += f * sub[o];
-      sy += f * sub[o + 1];
-      sz += f * sub[o + 2];
-      svx += f * sub[o + 3];
-      svy += f * sub[o + 4];
+      sx += f * buf[o];
+      sy += f * buf[o + 1];
+      sz += f * buf[o + 2];
+      svx += f * buf[o + 3];
+      svy += f * buf[o + 4];
     }
     const o = 6 * p;
-    const x = sub[o] + sx;
-    const y = sub[o + 1] + sy;
-    const z = sub[o + 2] + sz;
-    const vx = sub[o + 3] + svx;
-    const vy = sub[o + 4] + svy;
+    this.setSky(p, buf[o] + sx, buf[o + 1] + sy, buf[o + 2] + sz, buf[o + 3] + svx, buf[o + 4] + svy);
+  }
+
+  private setSky(p: number, x: number, y: number, z: number, vx: number, vy: number): void {
+    const wh = this.wh;
     const r2 = x * x + y * y + z * z;
+    // dg/dt with the two-body acceleration about the star (enough for a Newton slope).
     const k = (wh.G * (wh.stellarMass + wh.m[p])) / (r2 * Math.sqrt(r2));
     this.ex = x;
     this.ey = y;
@@ -250,33 +249,75 @@ export class TransitSimulator {
     this.egDot = vx * vx + vy * vy - k * (x * x + y * y);
   }
 
+  /** Root in [0, h] of the cubic Hermite interpolant of g through the step's two ends. */
+  private firstGuess(p: number, g0: number, g1: number): number {
+    const h = this.wh.h;
+    this.skyAt(this.jacPrev, p);
+    const d0 = this.egDot * h;
+    this.skyAt(this.wh.jac, p);
+    const d1 = this.egDot * h;
+    // H(u) = g0·h00 + d0·h10 + g1·h01 + d1·h11 on u ∈ [0, 1]; Newton from the secant root.
+    let u = g0 / (g0 - g1);
+    for (let iter = 0; iter < 8; iter++) {
+      const u2 = u * u;
+      const u3 = u2 * u;
+      const H = g0 * (2 * u3 - 3 * u2 + 1) + d0 * (u3 - 2 * u2 + u) + g1 * (3 * u2 - 2 * u3) + d1 * (u3 - u2);
+      const dH = g0 * (6 * u2 - 6 * u) + d0 * (3 * u2 - 4 * u + 1) + g1 * (6 * u - 6 * u2) + d1 * (3 * u2 - 2 * u);
+      const du = -H / dH;
+      if (!Number.isFinite(du)) break;
+      u = Math.min(1, Math.max(0, u + du));
+      if (Math.abs(du) < 1e-12) break;
+    }
+    return u * h;
+  }
+
+  /** Newton's method on g(τ) for planet p from the real state at the chosen end of the step. */
+  private solveTransit(p: number, tau0: number, fromEnd: boolean): number {
+    const h = this.wh.h;
+    let tau = tau0;
+    for (let iter = 0; iter < NEWTON_MAX_ITER; iter++) {
+      this.evaluate(p, tau, fromEnd);
+      let dtau = -this.eg / this.egDot;
+      if (!Number.isFinite(dtau)) break;
+      // Keep the iterate near the step: a crossing found there lies within it up to O(ε h²).
+      if (tau + dtau < -h) dtau = -h - tau;
+      else if (tau + dtau > 2 * h) dtau = 2 * h - tau;
+      tau += dtau;
+      if (Math.abs(dtau) < NEWTON_TOL_DAYS) break;
+    }
+    return tau;
+  }
+
   /**
-   * Astrocentric state of planet p at step start + τ: kick(τ/2) ∘ drift(τ) ∘ kick(τ/2) of the
-   * Jacobi planets 0..p from the real state, with interpolated interaction accelerations.
+   * Astrocentric state of planet p at step start + τ: kick(σ/2) ∘ drift(σ) ∘ kick(σ/2) of the
+   * Jacobi planets 0..p from the real state at the start (σ = τ) or end (σ = τ − h), with the
+   * interaction accelerations interpolated linearly between the step's ends.
    */
-  private evaluate(p: number, tau: number): void {
+  private evaluate(p: number, tau: number, fromEnd: boolean): void {
     const wh = this.wh;
-    const real = this.real;
+    const base = fromEnd ? this.realEnd : this.realStart;
     const sub = this.sub;
     const a0 = this.accPrev;
     const a1 = wh.acc;
-    const half = 0.5 * tau;
+    const aBase = fromEnd ? a1 : a0;
+    const sigma = fromEnd ? tau - wh.h : tau;
+    const half = 0.5 * sigma;
     const frac = tau / wh.h;
     let sx = 0;
     let sy = 0;
+    let sz = 0;
     let svx = 0;
     let svy = 0;
-    let sz = 0;
     for (let j = 0; j <= p; j++) {
       const o = 6 * j;
       const q = 3 * j;
-      sub[o] = real[o];
-      sub[o + 1] = real[o + 1];
-      sub[o + 2] = real[o + 2];
-      sub[o + 3] = real[o + 3] + half * a0[q];
-      sub[o + 4] = real[o + 4] + half * a0[q + 1];
-      sub[o + 5] = real[o + 5] + half * a0[q + 2];
-      keplerDrift(sub, o, wh.mu[j], tau);
+      sub[o] = base[o];
+      sub[o + 1] = base[o + 1];
+      sub[o + 2] = base[o + 2];
+      sub[o + 3] = base[o + 3] + half * aBase[q];
+      sub[o + 4] = base[o + 4] + half * aBase[q + 1];
+      sub[o + 5] = base[o + 5] + half * aBase[q + 2];
+      keplerDrift(sub, o, wh.mu[j], sigma);
       sub[o + 3] += half * (a0[q] + frac * (a1[q] - a0[q]));
       sub[o + 4] += half * (a0[q + 1] + frac * (a1[q + 1] - a0[q + 1]));
       sub[o + 5] += half * (a0[q + 2] + frac * (a1[q + 2] - a0[q + 2]));
@@ -290,20 +331,7 @@ export class TransitSimulator {
       }
     }
     const o = 6 * p;
-    const x = sub[o] + sx;
-    const y = sub[o + 1] + sy;
-    const z = sub[o + 2] + sz;
-    const vx = sub[o + 3] + svx;
-    const vy = sub[o + 4] + svy;
-    const r2 = x * x + y * y + z * z;
-    // dg/dt with the two-body acceleration about the star (enough for Newton's slope).
-    const k = (wh.G * (wh.stellarMass + wh.m[p])) / (r2 * Math.sqrt(r2));
-    this.ex = x;
-    this.ey = y;
-    this.evx = vx;
-    this.evy = vy;
-    this.eg = x * vx + y * vy;
-    this.egDot = vx * vx + vy * vy - k * (x * x + y * y);
+    this.setSky(p, sub[o] + sx, sub[o + 1] + sy, sub[o + 2] + sz, sub[o + 3] + svx, sub[o + 4] + svy);
   }
 
   private record(p: number, t: number): void {
@@ -328,10 +356,10 @@ export class TransitSimulator {
   /** Expected number of transits over `span` days from the Jacobi Kepler periods, with margin. */
   private estimateCapacity(span: number): number {
     const wh = this.wh;
+    const jac = wh.jac;
     let total = 16;
     for (let i = 0; i < this.nPlanets; i++) {
       const o = 6 * i;
-      const jac = wh.jac;
       const r = Math.hypot(jac[o], jac[o + 1], jac[o + 2]);
       const v2 = jac[o + 3] ** 2 + jac[o + 4] ** 2 + jac[o + 5] ** 2;
       const beta = (2 * wh.mu[i]) / r - v2;
@@ -345,16 +373,22 @@ export class TransitSimulator {
 
   private reserve(cap: number): void {
     if (cap <= this.capacity) return;
-    const grow = <T extends Int32Array | Float64Array>(old: T, make: (k: number) => T): T => {
-      const next = make(cap);
-      next.set(old.subarray(0, this.count));
-      return next;
-    };
-    this.outPlanet = grow(this.outPlanet, (k) => new Int32Array(k));
-    this.outEpoch = grow(this.outEpoch, (k) => new Int32Array(k));
-    this.outTime = grow(this.outTime, (k) => new Float64Array(k));
-    this.outRsky = grow(this.outRsky, (k) => new Float64Array(k));
-    this.outVsky = grow(this.outVsky, (k) => new Float64Array(k));
+    const keep = this.count;
+    const p = new Int32Array(cap);
+    p.set(this.outPlanet.subarray(0, keep));
+    this.outPlanet = p;
+    const e = new Int32Array(cap);
+    e.set(this.outEpoch.subarray(0, keep));
+    this.outEpoch = e;
+    const t = new Float64Array(cap);
+    t.set(this.outTime.subarray(0, keep));
+    this.outTime = t;
+    const r = new Float64Array(cap);
+    r.set(this.outRsky.subarray(0, keep));
+    this.outRsky = r;
+    const v = new Float64Array(cap);
+    v.set(this.outVsky.subarray(0, keep));
+    this.outVsky = v;
     this.capacity = cap;
   }
 }

@@ -1,32 +1,40 @@
 /**
  * The Wisdom–Holman mixed-variable symplectic map (Wisdom & Holman 1991) in Jacobi
- * coordinates, with symplectic correctors (Wisdom, Holman & Touma 1996).
+ * coordinates, with a modified kick and symplectic correctors (Wisdom, Holman & Touma 1996).
  *
- * Splitting. H = H_Kepler + H_int with H_Kepler = Σ_i [p'_i²/2m'_i − G m_i M_s/r'_i]
- * (each planet's Jacobi Kepler problem, GM = G·M_s·η_i/η_{i−1}) and
- *   H_int = Σ_i G m_i M_s (1/r'_i − 1/r_i) − Σ_{i<j} G m_i m_j / r_ij,
+ * Splitting. H = A + B with A = Σ_i [p'_i²/2m'_i − G m_i M_s/r'_i] (each planet's Jacobi Kepler
+ * problem, GM = G·M_s·η_i/η_{i−1}) and the interaction
+ *   B = Σ_i G m_i M_s (1/r'_i − 1/r_i) − Σ_{i<j} G m_i m_j / r_ij,
  * which depends on positions only, so its flow is a kick. One step is kick(h/2) ∘ drift(h) ∘
- * kick(h/2); the kick acceleration at a boundary is shared by two steps, so a step costs one
- * Kepler drift per planet and one interaction evaluation.
+ * kick(h/2); the kick at a step boundary is shared by two steps, so a step costs one Kepler
+ * drift per planet and one interaction evaluation.
  *
  * Interaction acceleration in Jacobi coordinates. Velocities transform like positions, so
  * the Jacobi interaction acceleration is the Jacobi transform of the inertial Newtonian
- * accelerations plus the Kepler term put back. Collecting the star–planet terms gives
+ * accelerations with the Kepler term put back. Collecting the star–planet terms gives
  *   a'_i = μ_i (r'_i/r'_i³ − r_i/r_i³) − (M_s/η_{i−1}) Σ_{k>i} G m_k r_k/r_k³
  *          + A_i − (Σ_{j<i} m_j A_j)/η_{i−1},
- * where r_i is astrocentric, μ_i = G M_s η_i/η_{i−1} and A_i = Σ_{j≠i} G m_j (r_j − r_i)/r_ij³ is
- * the planet–planet acceleration. For the innermost planet r' = r, so its star terms cancel
- * exactly instead of by subtraction.
+ * with r_i astrocentric, μ_i = G M_s η_i/η_{i−1}, A_i = Σ_{j≠i} G m_j (r_j − r_i)/r_ij³ the
+ * planet–planet acceleration. For the innermost planet r' = r: its star terms vanish exactly.
  *
- * Correctors. In Lie-operator form (x = h·ad of the Kepler flow, B = the kick generator)
- * the map is exp(hA + h·(x/2)coth(x/2)·B + O(ε²)). Conjugating by exp(Y) with
- *   Y = h·[(x/2)coth(x/2) − 1]/x · B = h Σ_k c_k x^{2k−1} B,  c_k = B_{2k}/(2k)!
- * (Bernoulli numbers) turns it into the exact flow up to O(ε²) terms. The maps
- * X(a, b) = drift(a h) ∘ kick(b h) ∘ drift(−a h) and Z(a, b) = X(a, b) ∘ X(−a, −b) generate
- * exp(2b·h·sinh(a x)·B + O(ε²)) (up to the sign convention of ad), so a product of Z(a_i, b_i)
- * with a_i = i·α reproduces Y through x^{2K−1} when Σ_i 2 b_i a_i^{2k−1}/(2k−1)! = ∓c_k,
- * k = 1..K: a linear system we solve once per K. A K-stage corrector removes the O(ε h^{2k})
- * terms of the error Hamiltonian for k ≤ K, leaving O(ε h^{2K+2} + ε² h²).
+ * Error terms. With x = h·ad_A acting on B (Lie operators, ε = planet/star mass ratio) the map
+ * is exp(hA + h·(x/2)coth(x/2)·B − (h³/24)[B,[B,A]] + O(ε² h⁵, ε³)). Two devices remove the
+ * leading errors:
+ * - Corrector. Conjugating by exp(Y), Y = h·[(x/2)coth(x/2) − 1]/x·B = h Σ_k c_k x^{2k−1} B with
+ *   c_k = B_{2k}/(2k)! (Bernoulli numbers), leaves the exact flow up to O(ε²) terms. The maps
+ *   X(a, b) = drift(a h) ∘ kick(b h) ∘ drift(−a h) and Z(a, b) = X(a, b) ∘ X(−a, −b) generate
+ *   exp(2b·h·sinh(a x)·B + O(ε²)) (the sign of x is fixed by our composition order), so a
+ *   product of Z(a_i, b_i), a_i = i·α, matches Y through x^{2K−1} when
+ *   Σ_i 2 b_i a_i^{2k−1}/(2k−1)! = −c_k, k = 1..K: a K×K linear system solved once. A K-stage
+ *   corrector leaves O(ε h^{2K+2}) of the O(ε) error.
+ * - Modified kick. The conjugation adds (h³/12)[[A,B],B] to the −(h³/24)[B,[B,A]] of the kernel:
+ *   a net (h³/24)[B,[B,A]], the O(ε² h²) energy error that dominates once the corrector is
+ *   in place. For A = kinetic + positions and B = B(q), {B,{B,A}} = Σ_i |∇_i B|²/m'_i depends on
+ *   positions only, so kicking with B + c·h²·Σ|∇B|²/m' instead of B cancels it. Its
+ *   acceleration is ã = a + (h²/12)·(Da)·a, where (Da)·a is the derivative of the interaction
+ *   acceleration along the displacement a (a Hessian-vector product), evaluated analytically
+ *   from the distances of the same force pass. (The sign was checked against an IAS15
+ *   integration: the other sign doubles the error instead.) What remains is O(ε² h⁴).
  *
  * All buffers are preallocated Float64Arrays; a step allocates nothing.
  */
@@ -38,7 +46,6 @@ const BERNOULLI_EVEN = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 
 export const MAX_CORRECTOR_STAGES = BERNOULLI_EVEN.length;
 /** Spacing of the corrector's drift nodes a_i = i·α (in units of the step). */
 const CORRECTOR_ALPHA = 0.5;
-const MODIFIED_KICK_KAPPA = process.env.KAPPA ? Number(process.env.KAPPA) : -1 / 12;
 
 function factorial(n: number): number {
   let f = 1;
@@ -62,7 +69,7 @@ export function correctorCoefficients(stages: number): { a: Float64Array; b: Flo
   for (let k = 1; k <= K; k++) {
     const row: number[] = [];
     for (let i = 0; i < K; i++) row.push((2 * a[i] ** (2 * k - 1)) / factorial(2 * k - 1));
-    row.push((process.env.CSIGN ? -1 : 1) * -BERNOULLI_EVEN[k - 1] / factorial(2 * k));
+    row.push(-BERNOULLI_EVEN[k - 1] / factorial(2 * k));
     m.push(row);
   }
   // Gaussian elimination with partial pivoting.
@@ -100,20 +107,28 @@ export class WisdomHolman {
   readonly jac: Float64Array;
   /** Jacobi interaction acceleration at the positions in `jac` (3 per planet). */
   readonly acc: Float64Array;
+  /** Acceleration of the modified kick at the positions in `jac` (3 per planet). */
+  readonly kickAcc: Float64Array;
   /** Astrocentric positions from the last interaction evaluation (3 per planet). */
   readonly pos: Float64Array;
   /** Step (days). */
   h = 0;
+  /** Use the modified kick (true unless testing the plain map). */
+  modifiedKick = true;
   private corrIn = correctorCoefficients(0);
   private corrOut = correctorCoefficients(0);
-  private readonly invR3: Float64Array;
-  private readonly ppAcc: Float64Array;
-  private readonly scratchAcc: Float64Array;
   private pendingDrift = 0;
-  /** Interaction acceleration of the modified kick (3 per planet). */
-  readonly kickAcc: Float64Array;
-  private readonly displaced: Float64Array;
-  modified = true;
+  // Caches of the last force pass, reused by the Hessian-vector pass.
+  private readonly Gm: Float64Array;
+  private readonly invR3: Float64Array;
+  private readonly invR2: Float64Array;
+  private readonly invJ3: Float64Array;
+  private readonly invJ2: Float64Array;
+  private readonly pairInv3: Float64Array;
+  private readonly pairInv2: Float64Array;
+  private readonly ppAcc: Float64Array;
+  private readonly dpos: Float64Array;
+  private readonly scratchAcc: Float64Array;
 
   constructor(nPlanets: number) {
     if (!Number.isInteger(nPlanets) || nPlanets < 1 || nPlanets > 1000) {
@@ -127,16 +142,25 @@ export class WisdomHolman {
     this.mu = new Float64Array(n);
     this.jac = new Float64Array(6 * n);
     this.acc = new Float64Array(3 * n);
-    this.pos = new Float64Array(3 * n);
-    this.invR3 = new Float64Array(n);
-    this.ppAcc = new Float64Array(3 * n);
-    this.scratchAcc = new Float64Array(3 * n);
     this.kickAcc = new Float64Array(3 * n);
-    this.displaced = new Float64Array(6 * n);
+    this.pos = new Float64Array(3 * n);
+    this.Gm = new Float64Array(n);
+    this.invR3 = new Float64Array(n);
+    this.invR2 = new Float64Array(n);
+    this.invJ3 = new Float64Array(n);
+    this.invJ2 = new Float64Array(n);
+    this.pairInv3 = new Float64Array((n * (n - 1)) / 2);
+    this.pairInv2 = new Float64Array((n * (n - 1)) / 2);
+    this.ppAcc = new Float64Array(3 * n);
+    this.dpos = new Float64Array(3 * n);
+    this.scratchAcc = new Float64Array(3 * n);
   }
 
-  /** Sets G, the masses, the step and the corrector; leaves the state alone. */
-  configure(G: number, stellarMass: number, masses: ArrayLike<number>, stepDays: number, correctorStages: number): void {
+  /**
+   * Sets G, the masses, the step and the correctors (stages applied to the initial state and
+   * to each output state); leaves the state alone.
+   */
+  configure(G: number, stellarMass: number, masses: ArrayLike<number>, stepDays: number, inputStages: number, outputStages = inputStages): void {
     if (masses.length !== this.nPlanets) throw new DynamicsError('BAD_ARGUMENT', `expected ${this.nPlanets} masses, got ${masses.length}`);
     if (!(stepDays > 0) || !Number.isFinite(stepDays)) throw new DynamicsError('BAD_VALUE', `time step ${stepDays} d must be positive and finite`);
     this.G = G;
@@ -145,14 +169,14 @@ export class WisdomHolman {
     let prev = stellarMass;
     for (let i = 0; i < this.nPlanets; i++) {
       this.m[i] = masses[i];
+      this.Gm[i] = G * masses[i];
       this.etaPrev[i] = prev;
       prev += masses[i];
       this.eta[i] = prev;
       this.mu[i] = (G * stellarMass * prev) / this.etaPrev[i];
     }
-    const outStages = process.env.KOUT ? Number(process.env.KOUT) : correctorStages;
-    if (this.corrIn.a.length !== correctorStages) this.corrIn = correctorCoefficients(correctorStages);
-    if (this.corrOut.a.length !== outStages) this.corrOut = correctorCoefficients(outStages);
+    if (this.corrIn.a.length !== inputStages) this.corrIn = correctorCoefficients(inputStages);
+    if (this.corrOut.a.length !== outputStages) this.corrOut = correctorCoefficients(outputStages);
   }
 
   /** Loads an astrocentric state (6 per planet) as the Jacobi state. */
@@ -184,18 +208,25 @@ export class WisdomHolman {
 
   /**
    * Jacobi interaction acceleration for the positions in `src` (6 per planet) into `out`
-   * (3 per planet). Leaves astrocentric positions in `this.pos`.
+   * (3 per planet). Leaves astrocentric positions in `this.pos` and the inverse distances
+   * in the caches used by `modify`.
    */
   interaction(src: Float64Array, out: Float64Array): void {
     const n = this.nPlanets;
     const m = this.m;
+    const Gm = this.Gm;
     const eta = this.eta;
     const etaPrev = this.etaPrev;
     const mu = this.mu;
     const pos = this.pos;
     const invR3 = this.invR3;
+    const invR2 = this.invR2;
+    const invJ3 = this.invJ3;
+    const invJ2 = this.invJ2;
+    const pairInv3 = this.pairInv3;
+    const pairInv2 = this.pairInv2;
     const pp = this.ppAcc;
-    const G = this.G;
+    // Astrocentric positions and the star terms μ_i (r'_i/r'_i³ − r_i/r_i³).
     let sx = 0;
     let sy = 0;
     let sz = 0;
@@ -213,25 +244,33 @@ export class WisdomHolman {
       sx += f * jx;
       sy += f * jy;
       sz += f * jz;
-      const r2 = px * px + py * py + pz * pz;
-      invR3[i] = 1 / (r2 * Math.sqrt(r2));
+      const ir = 1 / Math.sqrt(px * px + py * py + pz * pz);
+      const ir2 = ir * ir;
+      const ir3 = ir2 * ir;
+      invR2[i] = ir2;
+      invR3[i] = ir3;
       pp[3 * i] = 0;
       pp[3 * i + 1] = 0;
       pp[3 * i + 2] = 0;
       if (i === 0) {
+        invJ2[0] = ir2;
+        invJ3[0] = ir3;
         out[0] = 0;
         out[1] = 0;
         out[2] = 0;
       } else {
-        const q2 = jx * jx + jy * jy + jz * jz;
-        const invJ3 = 1 / (q2 * Math.sqrt(q2));
-        const ai = invR3[i];
-        out[3 * i] = mu[i] * (jx * invJ3 - px * ai);
-        out[3 * i + 1] = mu[i] * (jy * invJ3 - py * ai);
-        out[3 * i + 2] = mu[i] * (jz * invJ3 - pz * ai);
+        const iq = 1 / Math.sqrt(jx * jx + jy * jy + jz * jz);
+        const iq2 = iq * iq;
+        const iq3 = iq2 * iq;
+        invJ2[i] = iq2;
+        invJ3[i] = iq3;
+        out[3 * i] = mu[i] * (jx * iq3 - px * ir3);
+        out[3 * i + 1] = mu[i] * (jy * iq3 - py * ir3);
+        out[3 * i + 2] = mu[i] * (jz * iq3 - pz * ir3);
       }
     }
     // Planet–planet accelerations A_i.
+    let k = 0;
     for (let i = 0; i < n; i++) {
       const xi = pos[3 * i];
       const yi = pos[3 * i + 1];
@@ -239,15 +278,18 @@ export class WisdomHolman {
       let axi = pp[3 * i];
       let ayi = pp[3 * i + 1];
       let azi = pp[3 * i + 2];
-      const mi = m[i];
-      for (let j = i + 1; j < n; j++) {
+      const gmi = Gm[i];
+      for (let j = i + 1; j < n; j++, k++) {
         const dx = pos[3 * j] - xi;
         const dy = pos[3 * j + 1] - yi;
         const dz = pos[3 * j + 2] - zi;
-        const d2 = dx * dx + dy * dy + dz * dz;
-        const inv = G / (d2 * Math.sqrt(d2));
-        const fj = m[j] * inv;
-        const fi = mi * inv;
+        const id = 1 / Math.sqrt(dx * dx + dy * dy + dz * dz);
+        const id2 = id * id;
+        const id3 = id2 * id;
+        pairInv2[k] = id2;
+        pairInv3[k] = id3;
+        const fj = Gm[j] * id3;
+        const fi = gmi * id3;
         axi += fj * dx;
         ayi += fj * dy;
         azi += fj * dz;
@@ -259,7 +301,20 @@ export class WisdomHolman {
       pp[3 * i + 1] = ayi;
       pp[3 * i + 2] = azi;
     }
-    // −(M_s/η_{i−1}) Σ_{k>i} G m_k r_k/r_k³, by a suffix sum.
+    this.combine(out, pos, invR3);
+  }
+
+  /**
+   * Adds the indirect terms: −(M_s/η_{i−1}) Σ_{k>i} G m_k r_k/r_k³ (a suffix sum) and
+   * A_i − Σ_{j<i} m_j A_j/η_{i−1} (a prefix sum), with A in `ppAcc`. The "r/r³" of the suffix
+   * sum is passed in (`vec`, `scale`) so the Hessian pass can reuse this with derivatives.
+   */
+  private combine(out: Float64Array, vec: Float64Array, scale: Float64Array | null): void {
+    const n = this.nPlanets;
+    const Gm = this.Gm;
+    const m = this.m;
+    const etaPrev = this.etaPrev;
+    const pp = this.ppAcc;
     const Ms = this.stellarMass;
     let qx = 0;
     let qy = 0;
@@ -269,12 +324,11 @@ export class WisdomHolman {
       out[3 * i] -= c * qx;
       out[3 * i + 1] -= c * qy;
       out[3 * i + 2] -= c * qz;
-      const w = G * m[i] * invR3[i];
-      qx += w * pos[3 * i];
-      qy += w * pos[3 * i + 1];
-      qz += w * pos[3 * i + 2];
+      const w = scale === null ? Gm[i] : Gm[i] * scale[i];
+      qx += w * vec[3 * i];
+      qy += w * vec[3 * i + 1];
+      qz += w * vec[3 * i + 2];
     }
-    // A_i − Σ_{j<i} m_j A_j / η_{i−1}, by a prefix sum.
     let Px = 0;
     let Py = 0;
     let Pz = 0;
@@ -290,6 +344,128 @@ export class WisdomHolman {
       Py += m[i] * ay;
       Pz += m[i] * az;
     }
+  }
+
+  /**
+   * kick = a + (h²/12)·(Da)·a for the positions of `src`, right after `interaction(src, a)`
+   * (it reuses that pass's distances). D(r/r³)·δ = δ/r³ − 3 r (r·δ)/r⁵ for every term of a'.
+   */
+  modify(src: Float64Array, a: Float64Array, kick: Float64Array): void {
+    const n = this.nPlanets;
+    if (!this.modifiedKick || n === 1) {
+      // One planet: the interaction is identically zero.
+      kick.set(a);
+      return;
+    }
+    const m = this.m;
+    const Gm = this.Gm;
+    const eta = this.eta;
+    const mu = this.mu;
+    const pos = this.pos;
+    const invR3 = this.invR3;
+    const invR2 = this.invR2;
+    const invJ3 = this.invJ3;
+    const invJ2 = this.invJ2;
+    const pairInv3 = this.pairInv3;
+    const pairInv2 = this.pairInv2;
+    const pp = this.ppAcc;
+    const dp = this.dpos; // astrocentric displacement of δ = a, then D(r/r³)·δ per planet
+    const out = kick;
+    let sx = 0;
+    let sy = 0;
+    let sz = 0;
+    for (let i = 0; i < n; i++) {
+      const jx = a[3 * i];
+      const jy = a[3 * i + 1];
+      const jz = a[3 * i + 2];
+      const px = jx + sx;
+      const py = jy + sy;
+      const pz = jz + sz;
+      const f = m[i] / eta[i];
+      sx += f * jx;
+      sy += f * jy;
+      sz += f * jz;
+      dp[3 * i] = px;
+      dp[3 * i + 1] = py;
+      dp[3 * i + 2] = pz;
+      pp[3 * i] = 0;
+      pp[3 * i + 1] = 0;
+      pp[3 * i + 2] = 0;
+      if (i === 0) {
+        out[0] = 0;
+        out[1] = 0;
+        out[2] = 0;
+      } else {
+        // μ_i [D(r'/r'³)·δ'_i − D(r/r³)·δp_i]
+        const qx = src[6 * i];
+        const qy = src[6 * i + 1];
+        const qz = src[6 * i + 2];
+        const cq = 3 * (qx * jx + qy * jy + qz * jz) * invJ2[i];
+        const rx = pos[3 * i];
+        const ry = pos[3 * i + 1];
+        const rz = pos[3 * i + 2];
+        const cr = 3 * (rx * px + ry * py + rz * pz) * invR2[i];
+        const iq3 = invJ3[i];
+        const ir3 = invR3[i];
+        out[3 * i] = mu[i] * ((jx - cq * qx) * iq3 - (px - cr * rx) * ir3);
+        out[3 * i + 1] = mu[i] * ((jy - cq * qy) * iq3 - (py - cr * ry) * ir3);
+        out[3 * i + 2] = mu[i] * ((jz - cq * qz) * iq3 - (pz - cr * rz) * ir3);
+      }
+    }
+    // δA_i = Σ_j G m_j D(d_ij/d³)·(δp_j − δp_i).
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const xi = pos[3 * i];
+      const yi = pos[3 * i + 1];
+      const zi = pos[3 * i + 2];
+      const uxi = dp[3 * i];
+      const uyi = dp[3 * i + 1];
+      const uzi = dp[3 * i + 2];
+      let axi = pp[3 * i];
+      let ayi = pp[3 * i + 1];
+      let azi = pp[3 * i + 2];
+      const gmi = Gm[i];
+      for (let j = i + 1; j < n; j++, k++) {
+        const dx = pos[3 * j] - xi;
+        const dy = pos[3 * j + 1] - yi;
+        const dz = pos[3 * j + 2] - zi;
+        const ux = dp[3 * j] - uxi;
+        const uy = dp[3 * j + 1] - uyi;
+        const uz = dp[3 * j + 2] - uzi;
+        const c = 3 * (dx * ux + dy * uy + dz * uz) * pairInv2[k];
+        const id3 = pairInv3[k];
+        const gx = (ux - c * dx) * id3;
+        const gy = (uy - c * dy) * id3;
+        const gz = (uz - c * dz) * id3;
+        const gmj = Gm[j];
+        axi += gmj * gx;
+        ayi += gmj * gy;
+        azi += gmj * gz;
+        pp[3 * j] -= gmi * gx;
+        pp[3 * j + 1] -= gmi * gy;
+        pp[3 * j + 2] -= gmi * gz;
+      }
+      pp[3 * i] = axi;
+      pp[3 * i + 1] = ayi;
+      pp[3 * i + 2] = azi;
+    }
+    // D(r_k/r_k³)·δp_k for the suffix sum, in place of δp (no longer needed).
+    for (let i = 0; i < n; i++) {
+      const rx = pos[3 * i];
+      const ry = pos[3 * i + 1];
+      const rz = pos[3 * i + 2];
+      const ux = dp[3 * i];
+      const uy = dp[3 * i + 1];
+      const uz = dp[3 * i + 2];
+      const c = 3 * (rx * ux + ry * uy + rz * uz) * invR2[i];
+      const ir3 = invR3[i];
+      dp[3 * i] = (ux - c * rx) * ir3;
+      dp[3 * i + 1] = (uy - c * ry) * ir3;
+      dp[3 * i + 2] = (uz - c * rz) * ir3;
+    }
+    this.combine(out, dp, null);
+    const coef = (this.h * this.h) / 12;
+    for (let q = 0; q < 3 * n; q++) out[q] = a[q] + coef * out[q];
   }
 
   /** v += dt·a for every planet of `buf`. */
@@ -309,48 +485,27 @@ export class WisdomHolman {
     for (let i = 0; i < n; i++) keplerDrift(buf, 6 * i, mu[i], dt);
   }
 
-  /** Makes `acc` valid for the current `jac` (call after loading a state). */
+  /** Makes `acc` and `kickAcc` valid for the current `jac` (call after loading a state). */
   refreshAcceleration(): void {
     this.interaction(this.jac, this.acc);
-    this.modifyKick();
+    this.modify(this.jac, this.acc, this.kickAcc);
   }
 
-  /** One step kick(h/2) ∘ drift(h) ∘ kick(h/2); `acc` must be valid on entry and is on exit. */
+  /** One step kick(h/2) ∘ drift(h) ∘ kick(h/2); accelerations must be valid on entry, and are on exit. */
   step(): void {
     const h = this.h;
     const jac = this.jac;
     this.kick(jac, this.kickAcc, 0.5 * h);
     this.drift(jac, h);
     this.interaction(jac, this.acc);
-    this.modifyKick();
+    this.modify(jac, this.acc, this.kickAcc);
     this.kick(jac, this.kickAcc, 0.5 * h);
   }
 
-  /** kickAcc = 2a(q) − a(q + κh²a(q)): the kick of the modified potential (see header). */
-  private modifyKick(): void {
-    const n = this.nPlanets;
-    const acc = this.acc;
-    const ka = this.kickAcc;
-    if (!this.modified) {
-      ka.set(acc);
-      return;
-    }
-    const s = MODIFIED_KICK_KAPPA * this.h * this.h;
-    const d = this.displaced;
-    const jac = this.jac;
-    for (let i = 0; i < n; i++) {
-      d[6 * i] = jac[6 * i] + s * acc[3 * i];
-      d[6 * i + 1] = jac[6 * i + 1] + s * acc[3 * i + 1];
-      d[6 * i + 2] = jac[6 * i + 2] + s * acc[3 * i + 2];
-    }
-    this.interaction(d, ka);
-    for (let k = 0; k < 3 * n; k++) ka[k] = 2 * acc[k] - ka[k];
-  }
-
   /**
-   * Applies the corrector to a Jacobi buffer: `inverse = false` maps real coordinates to
-   * mapping coordinates (before integrating), `inverse = true` maps back (for output).
-   * Uses the kick acceleration scratch buffer; `buf` may be `this.jac` or any other buffer.
+   * Applies a corrector to a Jacobi buffer: `inverse = false` maps real coordinates to
+   * mapping coordinates (the initial state), `inverse = true` maps back (an output state).
+   * `buf` may be `this.jac` or any other buffer; `acc`/`kickAcc` are not touched.
    */
   applyCorrector(buf: Float64Array, inverse: boolean): void {
     const { a, b } = inverse ? this.corrOut : this.corrIn;
@@ -364,7 +519,7 @@ export class WisdomHolman {
         this.correctorX(buf, a[i], b[i]);
       }
     } else {
-      // C⁻¹ = Z_K⁻¹ ∘ … ∘ Z_1⁻¹, Z(a,b)⁻¹ = X(−a,b) ∘ X(a,−b), X(a,b)⁻¹ = X(a,−b).
+      // C⁻¹ = Z_K⁻¹ ∘ … ∘ Z_1⁻¹ with Z(a,b)⁻¹ = X(−a,b) ∘ X(a,−b), since X(a,b)⁻¹ = X(a,−b).
       for (let i = 0; i < K; i++) {
         this.correctorX(buf, a[i], -b[i]);
         this.correctorX(buf, -a[i], b[i]);

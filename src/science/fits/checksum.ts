@@ -18,6 +18,7 @@ export interface ChecksumStatus {
 }
 
 const TWO_POW_32 = 4294967296;
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Fold often enough that the double accumulator stays exact (< 2^53). */
 const FOLD_EVERY_WORDS = 1 << 20;
 
@@ -37,13 +38,27 @@ export function onesComplementSum32(bytes: Uint8Array, initial = 0): number {
   }
   let sum = initial;
   const whole = bytes.length & ~3;
-  let i = 0;
-  while (i < whole) {
-    const stop = Math.min(whole, i + 4 * FOLD_EVERY_WORDS);
-    for (; i < stop; i += 4) {
-      sum += ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
+  if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0) {
+    // Aligned: read native words and swap them in registers (about twice as fast).
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, whole >> 2);
+    let w = 0;
+    while (w < words.length) {
+      const stop = Math.min(words.length, w + FOLD_EVERY_WORDS);
+      for (; w < stop; w++) {
+        const x = words[w];
+        sum += ((x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+      }
+      sum = fold(sum);
     }
-    sum = fold(sum);
+  } else {
+    let i = 0;
+    while (i < whole) {
+      const stop = Math.min(whole, i + 4 * FOLD_EVERY_WORDS);
+      for (; i < stop; i += 4) {
+        sum += ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
+      }
+      sum = fold(sum);
+    }
   }
   if (whole < bytes.length) {
     let w = 0;

@@ -105,13 +105,48 @@ function swap64(buf: ArrayBuffer, n: number, flip: boolean, toNative: boolean): 
   }
 }
 
+/** Node's Buffer swaps natively, several times faster than a JS loop; elsewhere the loops above serve. */
+interface Swappable {
+  swap16(): unknown;
+  swap32(): unknown;
+  swap64(): unknown;
+}
+const NodeBuffer = (globalThis as { Buffer?: { from(ab: ArrayBuffer, offset: number, length: number): Swappable } }).Buffer;
+
+/** Toggle the sign bit of n native-order values of bpp bytes. */
+function flipSigns(buf: ArrayBuffer, n: number, bpp: number): void {
+  if (bpp === 2) {
+    const pairs = n >> 1;
+    const u = new Uint32Array(buf, 0, pairs);
+    for (let i = 0; i < pairs; i++) u[i] ^= 0x80008000;
+    if (n & 1) new Uint16Array(buf, 0, n)[n - 1] ^= 0x8000;
+  } else if (bpp === 4) {
+    const u = new Uint32Array(buf, 0, n);
+    for (let i = 0; i < n; i++) u[i] ^= 0x80000000;
+  } else {
+    const u = new Uint32Array(buf, 0, 2 * n);
+    for (let i = 1; i < 2 * n; i += 2) u[i] ^= 0x80000000;
+  }
+}
+
 function swapInPlace(buf: ArrayBuffer, n: number, bpp: number, flip: boolean, toNative: boolean): void {
   if (bpp === 1) {
     if (flip) {
       const u = new Uint8Array(buf, 0, n);
       for (let i = 0; i < n; i++) u[i] ^= 0x80;
     }
-  } else if (bpp === 2) swap16(buf, n, flip, toNative);
+    return;
+  }
+  if (LITTLE_ENDIAN_HOST && NodeBuffer && n > 64) {
+    if (flip && !toNative) flipSigns(buf, n, bpp);
+    const b = NodeBuffer.from(buf, 0, n * bpp);
+    if (bpp === 2) b.swap16();
+    else if (bpp === 4) b.swap32();
+    else b.swap64();
+    if (flip && toNative) flipSigns(buf, n, bpp);
+    return;
+  }
+  if (bpp === 2) swap16(buf, n, flip, toNative);
   else if (bpp === 4) swap32(buf, n, flip, toNative);
   else swap64(buf, n, flip, toNative);
 }

@@ -229,7 +229,8 @@ export class FitsReader {
   async readImage(hdu: number, opts: { window?: ImageWindow; raw?: boolean } = {}): Promise<FitsImage> {
     const info = this.info(hdu);
     if (info.type !== 'image') {
-      throw new FitsError('BAD_ARGUMENT', `HDU ${hdu} is a ${info.type} HDU, not an image`, { hdu });
+      const hint = info.type === 'compressed-image' ? ' (decompress it with decompressImage)' : info.type === 'bintable' ? ' (read it with readBinTable)' : '';
+      throw new FitsError('BAD_ARGUMENT', `HDU ${hdu} is a ${info.type} HDU, not an image${hint}`, { hdu });
     }
     if (isRandomGroups(info.header)) {
       throw new FitsError('UNSUPPORTED', 'random-groups data (GROUPS = T) is not supported', { hdu, keyword: 'GROUPS' });

@@ -24,3 +24,22 @@ export {
   type PreparedOrbit,
 } from './orbit.js';
 export { transitLightCurve, MAX_SUPERSAMPLE, type TransitParams } from './model.js';
+export {
+  fitLinearEphemeris,
+  predictTransitTime,
+  observedMinusCalculated,
+  assignEpochs,
+  type LinearEphemeris,
+  type EphemerisOptions,
+  type OMinusC,
+} from './ephemeris.js';
+export {
+  fitTransitTime,
+  transitDurations,
+  coverageOf,
+  type TransitShape,
+  type TransitTimeOptions,
+  type TransitTimeFit,
+  type TransitWindowCoverage,
+} from './timing.js';
+export { transitPhaseWindow } from './orbit.js';

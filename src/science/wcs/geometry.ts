@@ -4,18 +4,13 @@
  * anywhere, including near the poles and across RA = 0.
  */
 import { WcsError } from './errors.js';
-import { pixToSky, pixToUnitVector } from './transform.js';
+import { pixToSky, pixToSkyDerivatives, pixToUnitVector } from './transform.js';
 import type { Wcs } from './wcs.js';
 
 const RAD_TO_ARCSEC = (180 / Math.PI) * 3600;
-/** Half-step (px) of the central differences: small enough for O(h²) ≈ 1e-11 relative error. */
-const H_PX = 0.5;
 
 type Vec3 = [number, number, number];
 
-function sub(a: Vec3, b: Vec3): Vec3 {
-  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-}
 function cross(a: Vec3, b: Vec3): Vec3 {
   return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 }
@@ -52,11 +47,9 @@ function checkPoint(atPx: [number, number]): void {
 export function pixelScaleArcsec(wcs: Wcs, atPx?: [number, number]): number {
   const [x, y] = atPx ?? [wcs.crpix[0], wcs.crpix[1]];
   checkPoint([x, y]);
-  const dx = sub(pixToUnitVector(wcs, x + H_PX, y), pixToUnitVector(wcs, x - H_PX, y));
-  const dy = sub(pixToUnitVector(wcs, x, y + H_PX), pixToUnitVector(wcs, x, y - H_PX));
+  const { dx, dy } = pixToSkyDerivatives(wcs, x, y);
   // |∂v/∂x × ∂v/∂y| is the solid angle per pixel (sr/px²).
-  const area = norm(cross(dx, dy)) / (4 * H_PX * H_PX);
-  return Math.sqrt(area) * RAD_TO_ARCSEC;
+  return Math.sqrt(norm(cross(dx, dy))) * RAD_TO_ARCSEC;
 }
 
 /**
@@ -68,8 +61,7 @@ export function pixelScaleArcsec(wcs: Wcs, atPx?: [number, number]): number {
 export function rotationDeg(wcs: Wcs, atPx?: [number, number]): number {
   const [x, y] = atPx ?? [wcs.crpix[0], wcs.crpix[1]];
   checkPoint([x, y]);
-  const v0 = pixToUnitVector(wcs, x, y);
-  const t = sub(pixToUnitVector(wcs, x, y + H_PX), pixToUnitVector(wcs, x, y - H_PX));
+  const { v: v0, dy: t } = pixToSkyDerivatives(wcs, x, y);
   const eastRaw: Vec3 = [-v0[1], v0[0], 0]; // ẑ × v0
   const en = norm(eastRaw);
   if (en < 1e-15) return NaN;
@@ -86,9 +78,7 @@ export function rotationDeg(wcs: Wcs, atPx?: [number, number]): number {
 export function isFlipped(wcs: Wcs, atPx?: [number, number]): boolean {
   const [x, y] = atPx ?? [wcs.crpix[0], wcs.crpix[1]];
   checkPoint([x, y]);
-  const v0 = pixToUnitVector(wcs, x, y);
-  const dx = sub(pixToUnitVector(wcs, x + H_PX, y), pixToUnitVector(wcs, x - H_PX, y));
-  const dy = sub(pixToUnitVector(wcs, x, y + H_PX), pixToUnitVector(wcs, x, y - H_PX));
+  const { v: v0, dx, dy } = pixToSkyDerivatives(wcs, x, y);
   // Seen from inside the sphere, north up and east left is a left-handed (x, y) frame:
   // (∂v/∂x × ∂v/∂y) points inward (against v0).
   return dot(cross(dx, dy), v0) > 0;

@@ -245,6 +245,50 @@ export function pixToUnitVector(wcs: Wcs, xPx: number, yPx: number): [number, nu
   return [cx / r, cy / r, cz / r];
 }
 
+/** Half-step (px) of the central differences in the projection plane. */
+const PLANE_DIFF_H = 0.05;
+
+/**
+ * Sky direction of a pixel and its derivatives along the pixel axes: v (unit vector) and
+ * ∂v/∂x, ∂v/∂y in radians per pixel. The distortion part is differenced in the projection
+ * plane, where coordinates are small and keep full precision (differencing positions on
+ * the sphere would lose six digits); the TAN and rotation parts are exact.
+ */
+export function pixToSkyDerivatives(wcs: Wcs, xPx: number, yPx: number): { v: [number, number, number]; dx: [number, number, number]; dy: [number, number, number] } {
+  const k = wcsKernel(wcs);
+  const p = new Float64Array(2);
+  const h = PLANE_DIFF_H;
+  pixToPlane(k, xPx, yPx, p);
+  const X = p[0];
+  const Y = p[1];
+  pixToPlane(k, xPx + h, yPx, p);
+  let dXdx = p[0];
+  let dYdx = p[1];
+  pixToPlane(k, xPx - h, yPx, p);
+  dXdx = (dXdx - p[0]) / (2 * h);
+  dYdx = (dYdx - p[1]) / (2 * h);
+  pixToPlane(k, xPx, yPx + h, p);
+  let dXdy = p[0];
+  let dYdy = p[1];
+  pixToPlane(k, xPx, yPx - h, p);
+  dXdy = (dXdy - p[0]) / (2 * h);
+  dYdy = (dYdy - p[1]) / (2 * h);
+  const m = k.m;
+  // N = M·(−Y, X, 180/π) (degrees); v = N/|N|; ∂v = (I − vvᵀ)·M·∂n / |N|.
+  const n = [-Y, X, R2D];
+  const N = [0, 0, 0];
+  for (let r = 0; r < 3; r++) N[r] = m[3 * r] * n[0] + m[3 * r + 1] * n[1] + m[3 * r + 2] * n[2];
+  const len = Math.hypot(N[0], N[1], N[2]);
+  const v: [number, number, number] = [N[0] / len, N[1] / len, N[2] / len];
+  const tangent = (dX: number, dY: number): [number, number, number] => {
+    const a = [0, 0, 0];
+    for (let r = 0; r < 3; r++) a[r] = (m[3 * r] * -dY + m[3 * r + 1] * dX) / len;
+    const along = a[0] * v[0] + a[1] * v[1] + a[2] * v[2];
+    return [a[0] - along * v[0], a[1] - along * v[1], a[2] - along * v[2]];
+  };
+  return { v, dx: tangent(dXdx, dYdx), dy: tangent(dXdy, dYdy) };
+}
+
 // ---------------------------------------------------------------------------------------
 // Batched API
 

@@ -18,6 +18,7 @@ import { Header, type Card, type CardValue } from '../header.js';
 import { decodeImage, encodeImage, imageKeywords, type Bitpix, type FitsImage } from '../image.js';
 import type { FitsReader } from '../reader.js';
 import { parseTform } from '../tform.js';
+import { imageHdu, writeFits } from '../writer.js';
 import { gzipDecode, gzipEncode, shuffleBytes, unshuffleBytes } from './gzip.js';
 import { hcompressDecode } from './hcompress.js';
 import { plioDecode, plioWords } from './plio.js';
@@ -316,7 +317,8 @@ export function compressImage(image: FitsImage, opts: CompressOptions, header?: 
   const intTile = new Int32Array(isFloat && !quantize ? 0 : maxTile);
   const floatTile = isFloat ? newStored(bitpix, maxTile) as Float32Array | Float64Array : undefined;
   const riceScratch = new Uint32Array(blockSize);
-  const noiseScratch = quantize ? [new Float32Array(maxTile), new Float32Array(maxTile), new Float32Array(maxTile)] : undefined;
+  const NoiseArray = bitpix === -64 ? Float64Array : Float32Array;
+  const noiseScratch = quantize ? [new NoiseArray(maxTile), new NoiseArray(maxTile), new NoiseArray(maxTile)] : undefined;
   // Rice output goes into one growing buffer; cells become views of it at the end.
   let heap = new Uint8Array(type === 'RICE_1' && !lossless ? Math.max(1024, riceMaxBytes(maxTile, blockSize, bytePix)) : 0);
   let heapPos = 0;
@@ -432,6 +434,15 @@ export function compressImage(image: FitsImage, opts: CompressOptions, header?: 
     h.cards.push(copyCard(c));
   }
   return { header: h, data: table.data };
+}
+
+/**
+ * A whole FITS file holding one compressed image, the way fpack lays it out: an empty
+ * primary HDU, then the compressed image as extension 1.
+ */
+export function writeCompressedFits(image: FitsImage, opts: CompressOptions, header?: Header, write: { checksum?: boolean } = {}): Uint8Array {
+  const primary = imageHdu(new Uint8Array(0), []);
+  return writeFits([primary, compressImage(image, opts, header)], write);
 }
 
 function copyCard(c: Card): Card {
@@ -805,6 +816,13 @@ function decodeTile(
   scatterTile(values, box, region, out);
 }
 
+/** Range of the integer output types; quantized floats use the int32 range. */
+const INT_LIMITS: Record<number, [number, number]> = {
+  8: [0, 255],
+  16: [-32768, 32767],
+  32: [-2147483648, 2147483647],
+};
+
 /** Decode an integer-coded tile into s.ints. */
 function decodeInts(layout: CompressedLayout, bytes: Uint8Array, n: number, box: TileBox, s: TileScratch): void {
   const ints = s.ints;
@@ -831,8 +849,13 @@ function decodeInts(layout: CompressedLayout, bytes: Uint8Array, n: number, box:
     case 'HCOMPRESS_1': {
       const d = hcompressDecode(bytes, n, layout.smooth);
       if (d.ny !== box.shape[0]) throw new FitsError('CORRUPT_TILE', `HCOMPRESS_1 tile is ${d.ny} pixels wide, expected ${box.shape[0]}`);
+      // Lossy tiles can overshoot the type's range (e.g. near saturation): clip, as CFITSIO does.
+      const [lo, hi] = INT_LIMITS[layout.zbitpix] ?? INT_LIMITS[32];
       const src = d.data;
-      for (let i = 0; i < n; i++) ints[i] = src[i];
+      for (let i = 0; i < n; i++) {
+        const v = src[i];
+        ints[i] = v < lo ? lo : v > hi ? hi : v;
+      }
       return;
     }
     case 'PLIO_1':

@@ -11,6 +11,7 @@ export {
   readCompressedRegion,
   readCompressedTiles,
   uncompressedHeader,
+  writeCompressedFits,
   type CompressionType,
   type CompressOptions,
   type DecompressedImage,

@@ -24,6 +24,7 @@ export const ZERO_VALUE = -2147483646;
 /** Integers at the bottom of the range kept for the two flags above (and future ones). */
 const RESERVED_VALUES = 10;
 const INT_MAX = 2147483647;
+const FLT_MAX = 3.4028234663852886e38;
 
 export const N_RANDOM = 10000;
 
@@ -92,7 +93,7 @@ const K5 = 0.1772048;
  * pixels are joined into one. Runs of identical values (flat, saturated or masked
  * regions) are skipped: they say nothing about the noise.
  */
-export function estimateNoise(data: Float32Array | Float64Array, start: number, nx: number, ny: number, scratch?: Float32Array[]): NoiseEstimate {
+export function estimateNoise(data: Float32Array | Float64Array, start: number, nx: number, ny: number, scratch?: Array<Float32Array | Float64Array>): NoiseEstimate {
   if (nx < 9) {
     nx = nx * ny;
     ny = 1;
@@ -100,13 +101,16 @@ export function estimateNoise(data: Float32Array | Float64Array, start: number, 
   let good = 0;
   let min = Infinity;
   let max = -Infinity;
-  const d2 = scratch?.[0] && scratch[0].length >= nx ? scratch[0] : new Float32Array(nx);
-  const d3 = scratch?.[1] && scratch[1].length >= nx ? scratch[1] : new Float32Array(nx);
-  const d5 = scratch?.[2] && scratch[2].length >= nx ? scratch[2] : new Float32Array(nx);
+  // Per-row difference lists, in the pixels' precision.
+  const Arr = data instanceof Float32Array ? Float32Array : Float64Array;
+  const d2 = scratch?.[0] && scratch[0].length >= nx && scratch[0] instanceof Arr ? scratch[0] : new Arr(nx);
+  const d3 = scratch?.[1] && scratch[1].length >= nx && scratch[1] instanceof Arr ? scratch[1] : new Arr(nx);
+  const d5 = scratch?.[2] && scratch[2].length >= nx && scratch[2] instanceof Arr ? scratch[2] : new Arr(nx);
   const rows2: number[] = [];
   const rows3: number[] = [];
   const rows5: number[] = [];
-  const f = Math.fround;
+  // Differences are formed in the precision of the pixels.
+  const f = data instanceof Float32Array ? Math.fround : (x: number): number => x;
   for (let r = 0; r < ny; r++) {
     const row = start + r * nx;
     // Nine consecutive valid pixels v1..v9 slide along the row.
@@ -126,7 +130,6 @@ export function estimateNoise(data: Float32Array | Float64Array, start: number, 
         seen++;
         continue;
       }
-      // Differences are formed in single precision, like the values themselves.
       if (!(v5 === v6 && v6 === v7)) d2[n2++] = Math.abs(f(v5 - v7));
       if (!(v3 === v4 && v4 === v5 && v5 === v6 && v6 === v7)) {
         d3[n3] = Math.abs(f(f(f(2 * v5) - v3) - v7));
@@ -159,7 +162,7 @@ function median(values: number[]): number {
 }
 
 /** Element of rank ⌊(n−1)/2⌋ of a[0..n) (reorders a). Hoare's selection. */
-function lowerMedian(a: Float32Array, n: number): number {
+function lowerMedian(a: Float32Array | Float64Array, n: number): number {
   const k = (n - 1) >> 1;
   let lo = 0;
   let hi = n - 1;
@@ -188,7 +191,7 @@ function lowerMedian(a: Float32Array, n: number): number {
   return a[k];
 }
 
-function swap(a: Float32Array, i: number, j: number): void {
+function swap(a: Float32Array | Float64Array, i: number, j: number): void {
   const t = a[i];
   a[i] = a[j];
   a[j] = t;
@@ -222,7 +225,7 @@ export function quantizeTile(
   tile: number,
   params: QuantizeParams,
   out: Int32Array,
-  scratch?: Float32Array[],
+  scratch?: Array<Float32Array | Float64Array>,
 ): QuantizedTile | undefined {
   const n = nx * ny;
   let step: number;
@@ -304,8 +307,9 @@ function rangeOf(data: Float32Array | Float64Array, start: number, n: number): N
     if (v > max) max = v;
   }
   if (good === 0) {
-    min = 0;
-    max = 1;
+    // All null. The range is never used; fpack leaves it at ±FLT_MAX, which shows in ZZERO.
+    min = FLT_MAX;
+    max = -FLT_MAX;
   }
   return { good, min, max, noise2: 0, noise3: 0, noise5: 0 };
 }
