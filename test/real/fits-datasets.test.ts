@@ -11,6 +11,13 @@ import { DATASETS, findFiles, haveDatasets } from './shared.js';
 
 const files = findFiles(/\.(fits|fit|fts|fz)$/i);
 
+/**
+ * Files whose stored CHECKSUM/DATASUM do not match their bytes — astropy agrees
+ * (verify_checksum = verify_datasum = 0): the DECam cut-outs carry the full frames' sums.
+ * For these, reporting 'bad' is the correct answer.
+ */
+const KNOWN_BAD_CHECKSUMS = /decam-transient-diffimg\//;
+
 describe.skipIf(!haveDatasets)('real FITS files in ../shared/datasets', () => {
   it('finds the data sets', () => {
     expect(files.length).toBeGreaterThan(20);
@@ -42,8 +49,12 @@ describe.skipIf(!haveDatasets)('real FITS files in ../shared/datasets', () => {
             expect(image.data.length).toBe(image.axes.reduce((a, b) => a * b, 1));
           }
           const sums = await reader.verifyChecksum(hdu.index);
-          expect(sums.checksum).not.toBe('bad');
-          expect(sums.datasum).not.toBe('bad');
+          if (KNOWN_BAD_CHECKSUMS.test(file)) {
+            if (hdu.header.has('DATASUM')) expect(sums.datasum).toBe('bad');
+          } else {
+            expect(sums.checksum).not.toBe('bad');
+            expect(sums.datasum).not.toBe('bad');
+          }
         }
       } finally {
         await reader.close();
