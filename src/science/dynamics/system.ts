@@ -89,7 +89,8 @@ export function toAstrocentric(system: PlanetarySystem): AstrocentricState {
   if (!Number.isFinite(system.epochDays)) throw new DynamicsError('BAD_VALUE', `epoch ${system.epochDays} is not finite`);
   const masses = new Float64Array(n);
   system.planets.forEach((p, i) => {
-    checkPositive(p.massMsun, 'mass', i);
+    // Zero is allowed: a massless test planet still has transits.
+    if (!(p.massMsun >= 0) || !Number.isFinite(p.massMsun)) throw new DynamicsError('BAD_VALUE', `mass ${p.massMsun} must be finite and not negative`, { planet: i });
     masses[i] = p.massMsun;
   });
   const state = new Float64Array(6 * n);

@@ -11,7 +11,7 @@
  * the real ones by O(ε h²), enough to bracket a crossing).
  * Refinement: a cubic Hermite interpolant of g over the step (slopes from two-body motion)
  * gives a first guess τ0. The step end nearer to τ0 is taken to real coordinates with the
- * output corrector; from there g(τ) is solved by Newton's method, each evaluation advancing
+ * first-order corrector; from there g(τ) is solved by Newton's method, each evaluation advancing
  * planets 0..p by one kick(σ/2) ∘ drift(σ) ∘ kick(σ/2) map over σ = τ − (that end), |σ| ≤ h/2.
  * The kicks use the interaction accelerations of the step's two ends, linearly interpolated
  * to τ, so only the p + 1 Kepler drifts needed for planet p's astrocentric state are
@@ -22,6 +22,7 @@
  */
 import { keplerDrift } from './kepler-drift.js';
 import { DynamicsError } from './errors.js';
+import { astrocentricToJacobi, jacobiKeplerMu } from './jacobi.js';
 import { toAstrocentric, type AstrocentricState, type PlanetarySystem } from './system.js';
 import { WisdomHolman } from './wisdom-holman.js';
 
@@ -32,8 +33,6 @@ export interface TransitOptions {
   endDays: number;
   /** Corrector stages applied to the initial state (0 = none); default DEFAULT_CORRECTOR_STAGES. */
   correctorStages?: number;
-  /** Corrector stages applied to output states; default DEFAULT_OUTPUT_CORRECTOR_STAGES. */
-  outputCorrectorStages?: number;
   /** Plain kick instead of the modified kick (for tests of the integrator's error terms). */
   plainKick?: boolean;
 }
@@ -52,14 +51,13 @@ export interface TransitTimes {
 
 /**
  * An error in the initial state becomes a period error that grows over the run, so the input
- * corrector is taken to high order (its cost is paid once); an output state's error stays
- * local, and two stages put it far below the sub-step's.
+ * corrector is taken to high order (its cost is paid once). An output state's error stays
+ * local: there the first-order corrector (WisdomHolman.toRealFirstOrder) is enough.
  */
 export const DEFAULT_CORRECTOR_STAGES = 6;
-export const DEFAULT_OUTPUT_CORRECTOR_STAGES = 2;
 /** Refuse integrations longer than this many steps (a guard against unit mistakes). */
 export const MAX_STEPS = 50_000_000;
-const NEWTON_TOL_DAYS = 1e-9;
+const NEWTON_TOL_DAYS = 1e-6;
 const NEWTON_MAX_ITER = 30;
 
 /**
@@ -95,6 +93,7 @@ export class TransitSimulator {
   private evy = 0;
   private eg = 0;
   private egDot = 0;
+  private ek = 0; // GM/r³ of the two-body acceleration at that state
 
   constructor(nPlanets: number) {
     this.wh = new WisdomHolman(nPlanets);
@@ -132,7 +131,6 @@ export class TransitSimulator {
       state.masses,
       h,
       options.correctorStages ?? DEFAULT_CORRECTOR_STAGES,
-      options.outputCorrectorStages ?? DEFAULT_OUTPUT_CORRECTOR_STAGES,
     );
     wh.modifiedKick = !options.plainKick;
     wh.setAstrocentric(state.state);
@@ -145,6 +143,22 @@ export class TransitSimulator {
     this.skyFunction();
     this.gPrev.set(this.gNow);
 
+    this.integrate(t0, tEnd, nSteps);
+    return {
+      count: this.count,
+      planet: this.outPlanet.subarray(0, this.count),
+      epoch: this.outEpoch.subarray(0, this.count),
+      timeDays: this.outTime.subarray(0, this.count),
+      rskyAu: this.outRsky.subarray(0, this.count),
+      vskyAu: this.outVsky.subarray(0, this.count),
+    };
+  }
+
+  /** The step loop (kept apart from `run` so its optimized code survives between calls). */
+  private integrate(t0: number, tEnd: number, nSteps: number): void {
+    const wh = this.wh;
+    const n = this.nPlanets;
+    const h = wh.h;
     const jac = wh.jac;
     const acc = wh.acc;
     let endReady = false;
@@ -161,6 +175,8 @@ export class TransitSimulator {
       }
       endReady = false;
       wh.step();
+      // The force caches now belong to `jac`, until the start state is corrected.
+      let cachesOnEnd = true;
       this.skyFunction();
       for (let p = 0; p < n; p++) {
         const g1 = this.gNow[p];
@@ -170,12 +186,11 @@ export class TransitSimulator {
         const tau0 = this.firstGuess(p, g0, g1);
         let fromEnd = tau0 > 0.5 * h;
         if (fromEnd && !endReady) {
-          this.realEnd.set(jac);
-          wh.applyCorrector(this.realEnd, true);
+          wh.toRealFirstOrder(jac, acc, this.realEnd, cachesOnEnd);
           endReady = true;
         } else if (!fromEnd && !startReady) {
-          this.realStart.set(this.jacPrev);
-          wh.applyCorrector(this.realStart, true);
+          wh.toRealFirstOrder(this.jacPrev, this.accPrev, this.realStart, false);
+          cachesOnEnd = false;
           startReady = true;
         }
         fromEnd = fromEnd && endReady;
@@ -184,14 +199,6 @@ export class TransitSimulator {
         if (t >= t0 && t <= tEnd) this.record(p, t);
       }
     }
-    return {
-      count: this.count,
-      planet: this.outPlanet.subarray(0, this.count),
-      epoch: this.outEpoch.subarray(0, this.count),
-      timeDays: this.outTime.subarray(0, this.count),
-      rskyAu: this.outRsky.subarray(0, this.count),
-      vskyAu: this.outVsky.subarray(0, this.count),
-    };
   }
 
   /** g = x·vx + y·vy and z of every planet's astrocentric mapping state (after a step). */
@@ -199,7 +206,10 @@ export class TransitSimulator {
     const wh = this.wh;
     const n = this.nPlanets;
     const jac = wh.jac;
-    const pos = wh.pos; // astrocentric positions of the step's interaction evaluation
+    // Astrocentric positions of the step's interaction evaluation.
+    const px = wh.posX;
+    const py = wh.posY;
+    const pz = wh.posZ;
     let svx = 0;
     let svy = 0;
     for (let i = 0; i < n; i++) {
@@ -210,8 +220,8 @@ export class TransitSimulator {
       const f = wh.m[i] / wh.eta[i];
       svx += f * jvx;
       svy += f * jvy;
-      this.gNow[i] = pos[3 * i] * vx + pos[3 * i + 1] * vy;
-      this.zNow[i] = pos[3 * i + 2];
+      this.gNow[i] = px[i] * vx + py[i] * vy;
+      this.zNow[i] = pz[i];
     }
   }
 
@@ -241,6 +251,7 @@ export class TransitSimulator {
     const r2 = x * x + y * y + z * z;
     // dg/dt with the two-body acceleration about the star (enough for a Newton slope).
     const k = (wh.G * (wh.stellarMass + wh.m[p])) / (r2 * Math.sqrt(r2));
+    this.ek = k;
     this.ex = x;
     this.ey = y;
     this.evx = vx;
@@ -271,20 +282,37 @@ export class TransitSimulator {
     return u * h;
   }
 
-  /** Newton's method on g(τ) for planet p from the real state at the chosen end of the step. */
+  /**
+   * Newton's method on g(τ) for planet p from the real state at the chosen end of the step.
+   * The slope uses two-body motion, so each iteration gains a factor ~ the interaction/Kepler
+   * force ratio; once a correction is below NEWTON_TOL_DAYS the remaining error is far below
+   * a microsecond, and the sky-plane state is carried over the last correction by its
+   * two-body Taylor series instead of another evaluation.
+   */
   private solveTransit(p: number, tau0: number, fromEnd: boolean): number {
     const h = this.wh.h;
     let tau = tau0;
+    let dtau = 0;
     for (let iter = 0; iter < NEWTON_MAX_ITER; iter++) {
       this.evaluate(p, tau, fromEnd);
-      let dtau = -this.eg / this.egDot;
-      if (!Number.isFinite(dtau)) break;
+      dtau = -this.eg / this.egDot;
+      if (!Number.isFinite(dtau)) {
+        dtau = 0;
+        break;
+      }
       // Keep the iterate near the step: a crossing found there lies within it up to O(ε h²).
       if (tau + dtau < -h) dtau = -h - tau;
       else if (tau + dtau > 2 * h) dtau = 2 * h - tau;
       tau += dtau;
       if (Math.abs(dtau) < NEWTON_TOL_DAYS) break;
     }
+    const d = dtau;
+    const ax = -this.ek * this.ex;
+    const ay = -this.ek * this.ey;
+    this.ex += d * (this.evx + 0.5 * d * ax);
+    this.ey += d * (this.evy + 0.5 * d * ay);
+    this.evx += d * ax;
+    this.evy += d * ay;
     return tau;
   }
 
@@ -391,6 +419,27 @@ export class TransitSimulator {
     this.outVsky = v;
     this.capacity = cap;
   }
+}
+
+/**
+ * The step TTVFast's advice and our default tests use: 1/20 of the shortest osculating
+ * (Jacobi) period of the system.
+ */
+export function suggestedStepDays(state: AstrocentricState): number {
+  const n = state.masses.length;
+  const jac = new Float64Array(6 * n);
+  astrocentricToJacobi(state.stellarMassMsun, state.masses, state.state, jac);
+  const mu = jacobiKeplerMu(state.G, state.stellarMassMsun, state.masses);
+  let shortest = Infinity;
+  for (let i = 0; i < n; i++) {
+    const o = 6 * i;
+    const r = Math.hypot(jac[o], jac[o + 1], jac[o + 2]);
+    const v2 = jac[o + 3] ** 2 + jac[o + 4] ** 2 + jac[o + 5] ** 2;
+    const beta = (2 * mu[i]) / r - v2;
+    if (!(beta > 0)) throw new DynamicsError('UNBOUND_ORBIT', 'planet is not on a bound orbit', { planet: i });
+    shortest = Math.min(shortest, (2 * Math.PI * mu[i]) / (beta * Math.sqrt(beta)));
+  }
+  return shortest / 20;
 }
 
 /** Transit times of a system from its epoch to `endDays` (fresh arrays the caller owns). */

@@ -46,6 +46,8 @@ const BERNOULLI_EVEN = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 
 export const MAX_CORRECTOR_STAGES = BERNOULLI_EVEN.length;
 /** Spacing of the corrector's drift nodes a_i = i·α (in units of the step). */
 const CORRECTOR_ALPHA = 0.5;
+/** Sign of the first-order output corrector in our composition order (checked against the full corrector). */
+const CORRECTOR_SIGN = 1;
 
 function factorial(n: number): number {
   let f = 1;
@@ -109,8 +111,10 @@ export class WisdomHolman {
   readonly acc: Float64Array;
   /** Acceleration of the modified kick at the positions in `jac` (3 per planet). */
   readonly kickAcc: Float64Array;
-  /** Astrocentric positions from the last interaction evaluation (3 per planet). */
-  readonly pos: Float64Array;
+  /** Astrocentric positions from the last interaction evaluation. */
+  readonly posX: Float64Array;
+  readonly posY: Float64Array;
+  readonly posZ: Float64Array;
   /** Step (days). */
   h = 0;
   /** Use the modified kick (true unless testing the plain map). */
@@ -126,8 +130,18 @@ export class WisdomHolman {
   private readonly invJ2: Float64Array;
   private readonly pairInv3: Float64Array;
   private readonly pairInv2: Float64Array;
-  private readonly ppAcc: Float64Array;
-  private readonly dpos: Float64Array;
+  private readonly fJ: Float64Array; // m_i/η_i
+  private readonly invEtaPrev: Float64Array;
+  private readonly starOverEtaPrev: Float64Array; // M_s/η_{i−1}
+  private readonly ppX: Float64Array;
+  private readonly ppY: Float64Array;
+  private readonly ppZ: Float64Array;
+  private readonly dX: Float64Array;
+  private readonly dY: Float64Array;
+  private readonly dZ: Float64Array;
+  private readonly dfX: Float64Array;
+  private readonly dfY: Float64Array;
+  private readonly dfZ: Float64Array;
   private readonly scratchAcc: Float64Array;
 
   constructor(nPlanets: number) {
@@ -143,7 +157,9 @@ export class WisdomHolman {
     this.jac = new Float64Array(6 * n);
     this.acc = new Float64Array(3 * n);
     this.kickAcc = new Float64Array(3 * n);
-    this.pos = new Float64Array(3 * n);
+    this.posX = new Float64Array(n);
+    this.posY = new Float64Array(n);
+    this.posZ = new Float64Array(n);
     this.Gm = new Float64Array(n);
     this.invR3 = new Float64Array(n);
     this.invR2 = new Float64Array(n);
@@ -151,8 +167,18 @@ export class WisdomHolman {
     this.invJ2 = new Float64Array(n);
     this.pairInv3 = new Float64Array((n * (n - 1)) / 2);
     this.pairInv2 = new Float64Array((n * (n - 1)) / 2);
-    this.ppAcc = new Float64Array(3 * n);
-    this.dpos = new Float64Array(3 * n);
+    this.fJ = new Float64Array(n);
+    this.invEtaPrev = new Float64Array(n);
+    this.starOverEtaPrev = new Float64Array(n);
+    this.ppX = new Float64Array(n);
+    this.ppY = new Float64Array(n);
+    this.ppZ = new Float64Array(n);
+    this.dX = new Float64Array(n);
+    this.dY = new Float64Array(n);
+    this.dZ = new Float64Array(n);
+    this.dfX = new Float64Array(n);
+    this.dfY = new Float64Array(n);
+    this.dfZ = new Float64Array(n);
     this.scratchAcc = new Float64Array(3 * n);
   }
 
@@ -174,6 +200,9 @@ export class WisdomHolman {
       prev += masses[i];
       this.eta[i] = prev;
       this.mu[i] = (G * stellarMass * prev) / this.etaPrev[i];
+      this.fJ[i] = masses[i] / prev;
+      this.invEtaPrev[i] = 1 / this.etaPrev[i];
+      this.starOverEtaPrev[i] = stellarMass / this.etaPrev[i];
     }
     if (this.corrIn.a.length !== inputStages) this.corrIn = correctorCoefficients(inputStages);
     if (this.corrOut.a.length !== outputStages) this.corrOut = correctorCoefficients(outputStages);
@@ -208,24 +237,26 @@ export class WisdomHolman {
 
   /**
    * Jacobi interaction acceleration for the positions in `src` (6 per planet) into `out`
-   * (3 per planet). Leaves astrocentric positions in `this.pos` and the inverse distances
-   * in the caches used by `modify`.
+   * (3 per planet). Leaves astrocentric positions in `posX/posY/posZ` and the inverse
+   * distances in the caches used by `hessianVector`.
    */
   interaction(src: Float64Array, out: Float64Array): void {
     const n = this.nPlanets;
-    const m = this.m;
+    const fJ = this.fJ;
     const Gm = this.Gm;
-    const eta = this.eta;
-    const etaPrev = this.etaPrev;
     const mu = this.mu;
-    const pos = this.pos;
+    const px = this.posX;
+    const py = this.posY;
+    const pz = this.posZ;
     const invR3 = this.invR3;
     const invR2 = this.invR2;
     const invJ3 = this.invJ3;
     const invJ2 = this.invJ2;
     const pairInv3 = this.pairInv3;
     const pairInv2 = this.pairInv2;
-    const pp = this.ppAcc;
+    const ax = this.ppX;
+    const ay = this.ppY;
+    const az = this.ppZ;
     // Astrocentric positions and the star terms μ_i (r'_i/r'_i³ − r_i/r_i³).
     let sx = 0;
     let sy = 0;
@@ -234,24 +265,24 @@ export class WisdomHolman {
       const jx = src[6 * i];
       const jy = src[6 * i + 1];
       const jz = src[6 * i + 2];
-      const px = jx + sx;
-      const py = jy + sy;
-      const pz = jz + sz;
-      pos[3 * i] = px;
-      pos[3 * i + 1] = py;
-      pos[3 * i + 2] = pz;
-      const f = m[i] / eta[i];
+      const x = jx + sx;
+      const y = jy + sy;
+      const z = jz + sz;
+      px[i] = x;
+      py[i] = y;
+      pz[i] = z;
+      const f = fJ[i];
       sx += f * jx;
       sy += f * jy;
       sz += f * jz;
-      const ir = 1 / Math.sqrt(px * px + py * py + pz * pz);
+      const ir = 1 / Math.sqrt(x * x + y * y + z * z);
       const ir2 = ir * ir;
       const ir3 = ir2 * ir;
       invR2[i] = ir2;
       invR3[i] = ir3;
-      pp[3 * i] = 0;
-      pp[3 * i + 1] = 0;
-      pp[3 * i + 2] = 0;
+      ax[i] = 0;
+      ay[i] = 0;
+      az[i] = 0;
       if (i === 0) {
         invJ2[0] = ir2;
         invJ3[0] = ir3;
@@ -264,25 +295,26 @@ export class WisdomHolman {
         const iq3 = iq2 * iq;
         invJ2[i] = iq2;
         invJ3[i] = iq3;
-        out[3 * i] = mu[i] * (jx * iq3 - px * ir3);
-        out[3 * i + 1] = mu[i] * (jy * iq3 - py * ir3);
-        out[3 * i + 2] = mu[i] * (jz * iq3 - pz * ir3);
+        const c = mu[i];
+        out[3 * i] = c * (jx * iq3 - x * ir3);
+        out[3 * i + 1] = c * (jy * iq3 - y * ir3);
+        out[3 * i + 2] = c * (jz * iq3 - z * ir3);
       }
     }
     // Planet–planet accelerations A_i.
     let k = 0;
     for (let i = 0; i < n; i++) {
-      const xi = pos[3 * i];
-      const yi = pos[3 * i + 1];
-      const zi = pos[3 * i + 2];
-      let axi = pp[3 * i];
-      let ayi = pp[3 * i + 1];
-      let azi = pp[3 * i + 2];
+      const xi = px[i];
+      const yi = py[i];
+      const zi = pz[i];
+      let axi = ax[i];
+      let ayi = ay[i];
+      let azi = az[i];
       const gmi = Gm[i];
       for (let j = i + 1; j < n; j++, k++) {
-        const dx = pos[3 * j] - xi;
-        const dy = pos[3 * j + 1] - yi;
-        const dz = pos[3 * j + 2] - zi;
+        const dx = px[j] - xi;
+        const dy = py[j] - yi;
+        const dz = pz[j] - zi;
         const id = 1 / Math.sqrt(dx * dx + dy * dy + dz * dz);
         const id2 = id * id;
         const id3 = id2 * id;
@@ -293,62 +325,60 @@ export class WisdomHolman {
         axi += fj * dx;
         ayi += fj * dy;
         azi += fj * dz;
-        pp[3 * j] -= fi * dx;
-        pp[3 * j + 1] -= fi * dy;
-        pp[3 * j + 2] -= fi * dz;
+        ax[j] -= fi * dx;
+        ay[j] -= fi * dy;
+        az[j] -= fi * dz;
       }
-      pp[3 * i] = axi;
-      pp[3 * i + 1] = ayi;
-      pp[3 * i + 2] = azi;
+      ax[i] = axi;
+      ay[i] = ayi;
+      az[i] = azi;
     }
-    this.combine(out, pos, invR3);
-  }
-
-  /**
-   * Adds the indirect terms: −(M_s/η_{i−1}) Σ_{k>i} G m_k r_k/r_k³ (a suffix sum) and
-   * A_i − Σ_{j<i} m_j A_j/η_{i−1} (a prefix sum), with A in `ppAcc`. The "r/r³" of the suffix
-   * sum is passed in (`vec`, `scale`) so the Hessian pass can reuse this with derivatives.
-   */
-  private combine(out: Float64Array, vec: Float64Array, scale: Float64Array | null): void {
-    const n = this.nPlanets;
-    const Gm = this.Gm;
-    const m = this.m;
-    const etaPrev = this.etaPrev;
-    const pp = this.ppAcc;
-    const Ms = this.stellarMass;
+    // −(M_s/η_{i−1}) Σ_{k>i} G m_k r_k/r_k³ as a suffix sum.
     let qx = 0;
     let qy = 0;
     let qz = 0;
+    const cS = this.starOverEtaPrev;
     for (let i = n - 1; i >= 0; i--) {
-      const c = Ms / etaPrev[i];
+      const c = cS[i];
       out[3 * i] -= c * qx;
       out[3 * i + 1] -= c * qy;
       out[3 * i + 2] -= c * qz;
-      const w = scale === null ? Gm[i] : Gm[i] * scale[i];
-      qx += w * vec[3 * i];
-      qy += w * vec[3 * i + 1];
-      qz += w * vec[3 * i + 2];
+      const w = Gm[i] * invR3[i];
+      qx += w * px[i];
+      qy += w * py[i];
+      qz += w * pz[i];
     }
+    this.prefix(out);
+  }
+
+  /** out_i += A_i − Σ_{j<i} m_j A_j/η_{i−1} (a prefix sum), with A in ppX/ppY/ppZ. */
+  private prefix(out: Float64Array): void {
+    const n = this.nPlanets;
+    const m = this.m;
+    const inv = this.invEtaPrev;
+    const ax = this.ppX;
+    const ay = this.ppY;
+    const az = this.ppZ;
     let Px = 0;
     let Py = 0;
     let Pz = 0;
     for (let i = 0; i < n; i++) {
-      const ax = pp[3 * i];
-      const ay = pp[3 * i + 1];
-      const az = pp[3 * i + 2];
-      const c = 1 / etaPrev[i];
-      out[3 * i] += ax - c * Px;
-      out[3 * i + 1] += ay - c * Py;
-      out[3 * i + 2] += az - c * Pz;
-      Px += m[i] * ax;
-      Py += m[i] * ay;
-      Pz += m[i] * az;
+      const x = ax[i];
+      const y = ay[i];
+      const z = az[i];
+      const c = inv[i];
+      out[3 * i] += x - c * Px;
+      out[3 * i + 1] += y - c * Py;
+      out[3 * i + 2] += z - c * Pz;
+      Px += m[i] * x;
+      Py += m[i] * y;
+      Pz += m[i] * z;
     }
   }
 
   /**
    * kick = a + (h²/12)·(Da)·a for the positions of `src`, right after `interaction(src, a)`
-   * (it reuses that pass's distances). D(r/r³)·δ = δ/r³ − 3 r (r·δ)/r⁵ for every term of a'.
+   * (it reuses that pass's distances).
    */
   modify(src: Float64Array, a: Float64Array, kick: Float64Array): void {
     const n = this.nPlanets;
@@ -357,40 +387,95 @@ export class WisdomHolman {
       kick.set(a);
       return;
     }
-    const m = this.m;
+    this.hessianVector(src, a, 3, 0, kick);
+    const coef = (this.h * this.h) / 12;
+    for (let q = 0; q < 3 * n; q++) kick[q] = a[q] + coef * kick[q];
+  }
+
+  /**
+   * Real coordinates of the mapping state `src` to first order in ε: the corrector's
+   * generator is (h²/12)·{A, B} + O(ε h⁴), whose unit-time flow moves q by (h²/12)·a' and v by
+   * −(h²/12)·(Da')·v (a' the Jacobi interaction acceleration). Cheaper than `applyCorrector`
+   * (one Hessian-vector pass instead of drifts and kicks) and accurate to O(ε h⁴ + ε² h⁴).
+   * `a` must be the interaction acceleration of `src`; `fresh` says whether the last
+   * `interaction` call was on `src` (otherwise it is repeated).
+   */
+  toRealFirstOrder(src: Float64Array, a: Float64Array, out: Float64Array, fresh: boolean): void {
+    const n = this.nPlanets;
+    if (!fresh) this.interaction(src, this.scratchAcc);
+    const dv = this.scratchAcc;
+    this.hessianVector(src, src, 6, 3, dv);
+    const c = (CORRECTOR_SIGN * this.h * this.h) / 12;
+    for (let i = 0; i < n; i++) {
+      out[6 * i] = src[6 * i] + c * a[3 * i];
+      out[6 * i + 1] = src[6 * i + 1] + c * a[3 * i + 1];
+      out[6 * i + 2] = src[6 * i + 2] + c * a[3 * i + 2];
+      out[6 * i + 3] = src[6 * i + 3] - c * dv[3 * i];
+      out[6 * i + 4] = src[6 * i + 4] - c * dv[3 * i + 1];
+      out[6 * i + 5] = src[6 * i + 5] - c * dv[3 * i + 2];
+    }
+  }
+
+  /**
+   * out = (Da')·δ, the derivative of the Jacobi interaction acceleration along the Jacobi
+   * displacement δ_i = delta[stride·i + off ..], at the positions of the last `interaction`
+   * call (which must have been on `src`). D(r/r³)·δ = δ/r³ − 3 r (r·δ)/r⁵ for every term of a'.
+   */
+  hessianVector(src: Float64Array, delta: Float64Array, stride: number, off: number, out: Float64Array): void {
+    const n = this.nPlanets;
+    const fJ = this.fJ;
     const Gm = this.Gm;
-    const eta = this.eta;
     const mu = this.mu;
-    const pos = this.pos;
+    const px = this.posX;
+    const py = this.posY;
+    const pz = this.posZ;
     const invR3 = this.invR3;
     const invR2 = this.invR2;
     const invJ3 = this.invJ3;
     const invJ2 = this.invJ2;
     const pairInv3 = this.pairInv3;
     const pairInv2 = this.pairInv2;
-    const pp = this.ppAcc;
-    const dp = this.dpos; // astrocentric displacement of δ = a, then D(r/r³)·δ per planet
-    const out = kick;
+    const ax = this.ppX;
+    const ay = this.ppY;
+    const az = this.ppZ;
+    const ux = this.dX; // astrocentric displacement δp
+    const uy = this.dY;
+    const uz = this.dZ;
+    const wx = this.dfX; // D(r/r³)·δp per planet
+    const wy = this.dfY;
+    const wz = this.dfZ;
     let sx = 0;
     let sy = 0;
     let sz = 0;
     for (let i = 0; i < n; i++) {
-      const jx = a[3 * i];
-      const jy = a[3 * i + 1];
-      const jz = a[3 * i + 2];
-      const px = jx + sx;
-      const py = jy + sy;
-      const pz = jz + sz;
-      const f = m[i] / eta[i];
+      const o = stride * i + off;
+      const jx = delta[o];
+      const jy = delta[o + 1];
+      const jz = delta[o + 2];
+      const dx = jx + sx;
+      const dy = jy + sy;
+      const dz = jz + sz;
+      const f = fJ[i];
       sx += f * jx;
       sy += f * jy;
       sz += f * jz;
-      dp[3 * i] = px;
-      dp[3 * i + 1] = py;
-      dp[3 * i + 2] = pz;
-      pp[3 * i] = 0;
-      pp[3 * i + 1] = 0;
-      pp[3 * i + 2] = 0;
+      ux[i] = dx;
+      uy[i] = dy;
+      uz[i] = dz;
+      ax[i] = 0;
+      ay[i] = 0;
+      az[i] = 0;
+      const rx = px[i];
+      const ry = py[i];
+      const rz = pz[i];
+      const cr = 3 * (rx * dx + ry * dy + rz * dz) * invR2[i];
+      const ir3 = invR3[i];
+      const gx = (dx - cr * rx) * ir3;
+      const gy = (dy - cr * ry) * ir3;
+      const gz = (dz - cr * rz) * ir3;
+      wx[i] = gx;
+      wy[i] = gy;
+      wz[i] = gz;
       if (i === 0) {
         out[0] = 0;
         out[1] = 0;
@@ -401,71 +486,66 @@ export class WisdomHolman {
         const qy = src[6 * i + 1];
         const qz = src[6 * i + 2];
         const cq = 3 * (qx * jx + qy * jy + qz * jz) * invJ2[i];
-        const rx = pos[3 * i];
-        const ry = pos[3 * i + 1];
-        const rz = pos[3 * i + 2];
-        const cr = 3 * (rx * px + ry * py + rz * pz) * invR2[i];
         const iq3 = invJ3[i];
-        const ir3 = invR3[i];
-        out[3 * i] = mu[i] * ((jx - cq * qx) * iq3 - (px - cr * rx) * ir3);
-        out[3 * i + 1] = mu[i] * ((jy - cq * qy) * iq3 - (py - cr * ry) * ir3);
-        out[3 * i + 2] = mu[i] * ((jz - cq * qz) * iq3 - (pz - cr * rz) * ir3);
+        const c = mu[i];
+        out[3 * i] = c * ((jx - cq * qx) * iq3 - gx);
+        out[3 * i + 1] = c * ((jy - cq * qy) * iq3 - gy);
+        out[3 * i + 2] = c * ((jz - cq * qz) * iq3 - gz);
       }
     }
     // δA_i = Σ_j G m_j D(d_ij/d³)·(δp_j − δp_i).
     let k = 0;
     for (let i = 0; i < n; i++) {
-      const xi = pos[3 * i];
-      const yi = pos[3 * i + 1];
-      const zi = pos[3 * i + 2];
-      const uxi = dp[3 * i];
-      const uyi = dp[3 * i + 1];
-      const uzi = dp[3 * i + 2];
-      let axi = pp[3 * i];
-      let ayi = pp[3 * i + 1];
-      let azi = pp[3 * i + 2];
+      const xi = px[i];
+      const yi = py[i];
+      const zi = pz[i];
+      const uxi = ux[i];
+      const uyi = uy[i];
+      const uzi = uz[i];
+      let axi = ax[i];
+      let ayi = ay[i];
+      let azi = az[i];
       const gmi = Gm[i];
       for (let j = i + 1; j < n; j++, k++) {
-        const dx = pos[3 * j] - xi;
-        const dy = pos[3 * j + 1] - yi;
-        const dz = pos[3 * j + 2] - zi;
-        const ux = dp[3 * j] - uxi;
-        const uy = dp[3 * j + 1] - uyi;
-        const uz = dp[3 * j + 2] - uzi;
-        const c = 3 * (dx * ux + dy * uy + dz * uz) * pairInv2[k];
+        const dx = px[j] - xi;
+        const dy = py[j] - yi;
+        const dz = pz[j] - zi;
+        const vx = ux[j] - uxi;
+        const vy = uy[j] - uyi;
+        const vz = uz[j] - uzi;
+        const c = 3 * (dx * vx + dy * vy + dz * vz) * pairInv2[k];
         const id3 = pairInv3[k];
-        const gx = (ux - c * dx) * id3;
-        const gy = (uy - c * dy) * id3;
-        const gz = (uz - c * dz) * id3;
+        const gx = (vx - c * dx) * id3;
+        const gy = (vy - c * dy) * id3;
+        const gz = (vz - c * dz) * id3;
         const gmj = Gm[j];
         axi += gmj * gx;
         ayi += gmj * gy;
         azi += gmj * gz;
-        pp[3 * j] -= gmi * gx;
-        pp[3 * j + 1] -= gmi * gy;
-        pp[3 * j + 2] -= gmi * gz;
+        ax[j] -= gmi * gx;
+        ay[j] -= gmi * gy;
+        az[j] -= gmi * gz;
       }
-      pp[3 * i] = axi;
-      pp[3 * i + 1] = ayi;
-      pp[3 * i + 2] = azi;
+      ax[i] = axi;
+      ay[i] = ayi;
+      az[i] = azi;
     }
-    // D(r_k/r_k³)·δp_k for the suffix sum, in place of δp (no longer needed).
-    for (let i = 0; i < n; i++) {
-      const rx = pos[3 * i];
-      const ry = pos[3 * i + 1];
-      const rz = pos[3 * i + 2];
-      const ux = dp[3 * i];
-      const uy = dp[3 * i + 1];
-      const uz = dp[3 * i + 2];
-      const c = 3 * (rx * ux + ry * uy + rz * uz) * invR2[i];
-      const ir3 = invR3[i];
-      dp[3 * i] = (ux - c * rx) * ir3;
-      dp[3 * i + 1] = (uy - c * ry) * ir3;
-      dp[3 * i + 2] = (uz - c * rz) * ir3;
+    // −(M_s/η_{i−1}) Σ_{k>i} G m_k D(r_k/r_k³)·δp_k as a suffix sum.
+    let qx = 0;
+    let qy = 0;
+    let qz = 0;
+    const cS = this.starOverEtaPrev;
+    for (let i = n - 1; i >= 0; i--) {
+      const c = cS[i];
+      out[3 * i] -= c * qx;
+      out[3 * i + 1] -= c * qy;
+      out[3 * i + 2] -= c * qz;
+      const w = Gm[i];
+      qx += w * wx[i];
+      qy += w * wy[i];
+      qz += w * wz[i];
     }
-    this.combine(out, dp, null);
-    const coef = (this.h * this.h) / 12;
-    for (let q = 0; q < 3 * n; q++) out[q] = a[q] + coef * out[q];
+    this.prefix(out);
   }
 
   /** v += dt·a for every planet of `buf`. */
@@ -550,17 +630,19 @@ export class WisdomHolman {
       T += 0.5 * mp * (vx * vx + vy * vy + vz * vz);
     }
     this.interaction(buf, this.scratchAcc);
-    const pos = this.pos;
+    const px = this.posX;
+    const py = this.posY;
+    const pz = this.posZ;
     let U = 0;
     for (let i = 0; i < n; i++) {
-      const xi = pos[3 * i];
-      const yi = pos[3 * i + 1];
-      const zi = pos[3 * i + 2];
+      const xi = px[i];
+      const yi = py[i];
+      const zi = pz[i];
       U -= (this.G * this.stellarMass * this.m[i]) / Math.sqrt(xi * xi + yi * yi + zi * zi);
       for (let j = i + 1; j < n; j++) {
-        const dx = pos[3 * j] - xi;
-        const dy = pos[3 * j + 1] - yi;
-        const dz = pos[3 * j + 2] - zi;
+        const dx = px[j] - xi;
+        const dy = py[j] - yi;
+        const dz = pz[j] - zi;
         U -= (this.G * this.m[i] * this.m[j]) / Math.sqrt(dx * dx + dy * dy + dz * dz);
       }
     }

@@ -7,7 +7,7 @@
  * and the optional inverse polynomials map intermediate pixel offsets U, V = CD⁻¹ · x back:
  *   u = U + Σ AP_p_q Uᵖ Vᵠ,   v = V + Σ BP_p_q Uᵖ Vᵠ.
  */
-import { emptyPoly, evalPoly, evalPolyGrad, type DensePoly } from './poly.js';
+import { derivativeU, derivativeV, emptyPoly, fastPoly, type DensePoly, type FastPoly } from './poly.js';
 import type { KeywordReader } from './keywords.js';
 
 export interface SipTerm {
@@ -78,20 +78,30 @@ export function densePoly(poly: SipPolynomial): DensePoly {
   return d;
 }
 
-/** Kernel form of a SIP solution (dense polynomials). */
+/** Kernel form of a SIP solution: dense polynomials with evaluators, and A/B derivatives for Newton. */
 export interface SipKernel {
-  readonly a: DensePoly;
-  readonly b: DensePoly;
-  readonly ap: DensePoly | null;
-  readonly bp: DensePoly | null;
+  readonly a: FastPoly;
+  readonly b: FastPoly;
+  readonly ap: FastPoly | null;
+  readonly bp: FastPoly | null;
+  readonly aU: FastPoly;
+  readonly aV: FastPoly;
+  readonly bU: FastPoly;
+  readonly bV: FastPoly;
 }
 
 export function sipKernel(sip: Sip): SipKernel {
+  const a = densePoly(sip.a);
+  const b = densePoly(sip.b);
   return {
-    a: densePoly(sip.a),
-    b: densePoly(sip.b),
-    ap: sip.ap ? densePoly(sip.ap) : null,
-    bp: sip.bp ? densePoly(sip.bp) : null,
+    a: fastPoly(a),
+    b: fastPoly(b),
+    ap: sip.ap ? fastPoly(densePoly(sip.ap)) : null,
+    bp: sip.bp ? fastPoly(densePoly(sip.bp)) : null,
+    aU: fastPoly(derivativeU(a)),
+    aV: fastPoly(derivativeV(a)),
+    bU: fastPoly(derivativeU(b)),
+    bV: fastPoly(derivativeV(b)),
   };
 }
 
@@ -104,52 +114,32 @@ const NEWTON_MAX_ITER = 50;
 
 /**
  * Solves u + f(u, v) = U, v + g(u, v) = V for (u, v) by Newton's method from (u0, v0),
- * writing the result to out[0..1] (NaN when it does not converge). `grad` is scratch of length 3.
+ * writing the result to out[0..1] (NaN when it does not converge).
  */
-export function sipInvertNewton(
-  k: SipKernel,
-  U: number,
-  V: number,
-  u0: number,
-  v0: number,
-  out: Float64Array,
-  grad: Float64Array,
-): void {
+export function sipInvertNewton(k: SipKernel, U: number, V: number, u0: number, v0: number, out: Float64Array): void {
+  const { a, b, aU, aV, bU, bV } = k;
   let u = u0;
   let v = v0;
   for (let it = 0; it < NEWTON_MAX_ITER; it++) {
-    evalPolyGrad(k.a, u, v, grad);
-    const f = grad[0];
-    const fu = grad[1];
-    const fv = grad[2];
-    evalPolyGrad(k.b, u, v, grad);
-    const g = grad[0];
-    const gu = grad[1];
-    const gv = grad[2];
-    const ru = u + f - U;
-    const rv = v + g - V;
-    const j00 = 1 + fu;
-    const j01 = fv;
-    const j10 = gu;
-    const j11 = 1 + gv;
+    const ru = u + a.f(a.c, u, v) - U;
+    const rv = v + b.f(b.c, u, v) - V;
+    const j00 = 1 + aU.f(aU.c, u, v);
+    const j01 = aV.f(aV.c, u, v);
+    const j10 = bU.f(bU.c, u, v);
+    const j11 = 1 + bV.f(bV.c, u, v);
     const det = j00 * j11 - j01 * j10;
     const du = (j11 * ru - j01 * rv) / det;
     const dv = (j00 * rv - j10 * ru) / det;
     u -= du;
     v -= dv;
-    if (!Number.isFinite(u) || !Number.isFinite(v)) break;
-    if (Math.abs(du) + Math.abs(dv) < SIP_NEWTON_STOP_PX) {
-      out[0] = u;
-      out[1] = v;
-      return;
+    if (!(Math.abs(du) + Math.abs(dv) < SIP_NEWTON_STOP_PX)) {
+      if (Number.isFinite(u) && Number.isFinite(v)) continue;
+      break;
     }
+    out[0] = u;
+    out[1] = v;
+    return;
   }
   out[0] = NaN;
   out[1] = NaN;
-}
-
-/** Forward distortion: (u + f, v + g), written to out[0..1]. */
-export function sipForward(k: SipKernel, u: number, v: number, out: Float64Array): void {
-  out[0] = u + evalPoly(k.a, u, v);
-  out[1] = v + evalPoly(k.b, u, v);
 }

@@ -11,7 +11,7 @@
  * arguments for η. Absent coefficients are zero, as in wcslib (so a TPV header must give
  * PV1_1 and PV2_1 explicitly); (ξ, η) are then deprojected with TAN.
  */
-import { emptyPoly, evalPoly, evalPolyGrad, type DensePoly } from './poly.js';
+import { derivativeU, derivativeV, emptyPoly, fastPoly, type FastPoly } from './poly.js';
 import type { KeywordReader } from './keywords.js';
 
 export const TPV_TERMS = 40;
@@ -58,8 +58,13 @@ export function readTpv(kw: KeywordReader, key: string, lonAxis: number, latAxis
 
 /** Kernel form: dense polynomials in (x, y) for ξ and η plus odd radial coefficients r¹, r³, r⁵, r⁷. */
 export interface TpvKernel {
-  readonly xi: DensePoly;
-  readonly eta: DensePoly;
+  readonly xi: FastPoly;
+  readonly eta: FastPoly;
+  /** ∂ξ/∂x, ∂ξ/∂y, ∂η/∂x, ∂η/∂y of the non-radial part, for Newton. */
+  readonly xiX: FastPoly;
+  readonly xiY: FastPoly;
+  readonly etaX: FastPoly;
+  readonly etaY: FastPoly;
   /** Radial coefficients for ξ and η, index k = 0..3 for r^(2k+1). */
   readonly xiRadial: Float64Array;
   readonly etaRadial: Float64Array;
@@ -99,7 +104,18 @@ export function tpvKernel(tpv: Tpv): TpvKernel {
   const d = eta.c[0 * stride + 1];
   const det = a * d - b * c;
   const linearInverse = det !== 0 && Number.isFinite(det) ? Float64Array.of(d / det, -b / det, -c / det, a / det) : null;
-  return { xi, eta, xiRadial, etaRadial, hasRadial, linearInverse };
+  return {
+    xi: fastPoly(xi),
+    eta: fastPoly(eta),
+    xiX: fastPoly(derivativeU(xi)),
+    xiY: fastPoly(derivativeV(xi)),
+    etaX: fastPoly(derivativeU(eta)),
+    etaY: fastPoly(derivativeV(eta)),
+    xiRadial,
+    etaRadial,
+    hasRadial,
+    linearInverse,
+  };
 }
 
 function radial(k: Float64Array, r: number): number {
@@ -115,8 +131,8 @@ function radialDerivative(k: Float64Array, r: number): number {
 
 /** (ξ, η) from (x, y), degrees, written to out[0..1]. */
 export function tpvForward(k: TpvKernel, x: number, y: number, out: Float64Array): void {
-  let xi = evalPoly(k.xi, x, y);
-  let eta = evalPoly(k.eta, x, y);
+  let xi = k.xi.f(k.xi.c, x, y);
+  let eta = k.eta.f(k.eta.c, x, y);
   if (k.hasRadial) {
     const r = Math.sqrt(x * x + y * y);
     xi += radial(k.xiRadial, r);
@@ -131,9 +147,9 @@ const NEWTON_MAX_ITER = 50;
 /**
  * Solves tpvForward(x, y) = (ξ, η) by Newton's method; out[0..1] = (x, y), NaN when it does
  * not converge. `stopDeg` is the step size at which to stop (the caller scales it to pixels).
- * `scratch` must have length ≥ 3.
  */
-export function tpvInverse(k: TpvKernel, xi: number, eta: number, stopDeg: number, out: Float64Array, scratch: Float64Array): void {
+export function tpvInverse(k: TpvKernel, xi: number, eta: number, stopDeg: number, out: Float64Array): void {
+  const { xiX, xiY, etaX, etaY } = k;
   let x = xi - k.xi.c[0];
   let y = eta - k.eta.c[0];
   if (k.linearInverse) {
@@ -143,14 +159,12 @@ export function tpvInverse(k: TpvKernel, xi: number, eta: number, stopDeg: numbe
     x = x0;
   }
   for (let it = 0; it < NEWTON_MAX_ITER; it++) {
-    evalPolyGrad(k.xi, x, y, scratch);
-    let f = scratch[0];
-    let fx = scratch[1];
-    let fy = scratch[2];
-    evalPolyGrad(k.eta, x, y, scratch);
-    let g = scratch[0];
-    let gx = scratch[1];
-    let gy = scratch[2];
+    let f = k.xi.f(k.xi.c, x, y);
+    let fx = xiX.f(xiX.c, x, y);
+    let fy = xiY.f(xiY.c, x, y);
+    let g = k.eta.f(k.eta.c, x, y);
+    let gx = etaX.f(etaX.c, x, y);
+    let gy = etaY.f(etaY.c, x, y);
     if (k.hasRadial) {
       const r = Math.sqrt(x * x + y * y);
       f += radial(k.xiRadial, r);

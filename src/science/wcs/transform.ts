@@ -14,10 +14,9 @@
  * astrometry.net-style consumers evaluate; accurate only to the fit of AP/BP).
  */
 import { WcsError } from './errors.js';
-import { evalPoly } from './poly.js';
 import { nativeToCelestialMatrix, zenithalNativePole } from './rotation.js';
 import { sipInvertNewton, sipKernel, type SipKernel } from './sip.js';
-import { atan2Fast, COS_TABLE, SIN_TABLE, SINCOS_FAST_LIMIT_DEG } from './trig.js';
+import { atan2Fast, COS_TABLE, cosDeg, SIN_TABLE, SINCOS_FAST_LIMIT_DEG, sinDeg } from './trig.js';
 import { tpvForward, tpvInverse, tpvKernel, type TpvKernel } from './tpv.js';
 import type { Wcs } from './wcs.js';
 
@@ -91,23 +90,14 @@ function buildKernel(wcs: Wcs): WcsKernel {
 // ---------------------------------------------------------------------------------------
 // Per-point cores (shared by the scalar functions and the generic batch loops)
 
-/** Scratch for one transform call: no allocation per point. */
-interface Scratch {
-  a: Float64Array;
-  b: Float64Array;
-}
-
-function scratch(): Scratch {
-  return { a: new Float64Array(3), b: new Float64Array(3) };
-}
-
 /** Projection-plane coordinates (x, y) in degrees of a pixel, written to out[0..1]. */
 function pixToPlane(k: WcsKernel, xPx: number, yPx: number, out: Float64Array): void {
   let u = xPx - k.x0;
   let v = yPx - k.y0;
-  if (k.sip) {
-    const du = evalPoly(k.sip.a, u, v);
-    const dv = evalPoly(k.sip.b, u, v);
+  const sip = k.sip;
+  if (sip) {
+    const du = sip.a.f(sip.a.c, u, v);
+    const dv = sip.b.f(sip.b.c, u, v);
     u += du;
     v += dv;
   }
@@ -134,15 +124,13 @@ function planeToSky(k: WcsKernel, x: number, y: number, out: Float64Array): void
   out[1] = atan2Fast(cz, Math.sqrt(cx * cx + cy * cy)) * R2D;
 }
 
-/** Projection-plane (x, y) in degrees of a sky position; NaN behind the TAN horizon. */
-function skyToPlane(k: WcsKernel, raDeg: number, decDeg: number, out: Float64Array): void {
+/** Projection-plane (x, y) in degrees of a sky position (library trigonometry, any angle). */
+function skyToPlaneSlow(k: WcsKernel, raDeg: number, decDeg: number, out: Float64Array): void {
   const cd = Math.cos(decDeg * D2R);
-  const vx = cd * Math.cos(raDeg * D2R);
-  const vy = cd * Math.sin(raDeg * D2R);
-  const vz = Math.sin(decDeg * D2R);
-  planeFromVector(k, vx, vy, vz, out);
+  planeFromVector(k, cd * Math.cos(raDeg * D2R), cd * Math.sin(raDeg * D2R), Math.sin(decDeg * D2R), out);
 }
 
+/** Projection-plane (x, y) in degrees of a unit vector; NaN on or behind the TAN horizon. */
 function planeFromVector(k: WcsKernel, vx: number, vy: number, vz: number, out: Float64Array): void {
   const m = k.m;
   const nx = m[0] * vx + m[3] * vy + m[6] * vz;
@@ -158,12 +146,22 @@ function planeFromVector(k: WcsKernel, vx: number, vy: number, vz: number, out: 
   out[1] = -nx * s;
 }
 
+/** Projection-plane (x, y) of a sky position with the table sine/cosine of trig.ts. */
+function skyToPlane(k: WcsKernel, raDeg: number, decDeg: number, out: Float64Array): void {
+  if (!(Math.abs(raDeg) < SINCOS_FAST_LIMIT_DEG && Math.abs(decDeg) < SINCOS_FAST_LIMIT_DEG)) {
+    skyToPlaneSlow(k, raDeg, decDeg, out);
+    return;
+  }
+  const cosD = cosDeg(decDeg);
+  planeFromVector(k, cosD * cosDeg(raDeg), cosD * sinDeg(raDeg), sinDeg(decDeg), out);
+}
+
 /** Pixel of projection-plane (x, y) degrees, written to out[0..1]. */
-function planeToPix(k: WcsKernel, x: number, y: number, exact: boolean, out: Float64Array, s: Scratch): void {
+function planeToPix(k: WcsKernel, x: number, y: number, exact: boolean, out: Float64Array): void {
   if (k.tpv) {
-    tpvInverse(k.tpv, x, y, k.tpvStopDeg, s.a, s.b);
-    x = s.a[0];
-    y = s.a[1];
+    tpvInverse(k.tpv, x, y, k.tpvStopDeg, out);
+    x = out[0];
+    y = out[1];
   }
   const U = k.i00 * x + k.i01 * y;
   const V = k.i10 * x + k.i11 * y;
@@ -172,13 +170,13 @@ function planeToPix(k: WcsKernel, x: number, y: number, exact: boolean, out: Flo
   const sip = k.sip;
   if (sip) {
     if (sip.ap && sip.bp) {
-      u = U + evalPoly(sip.ap, U, V);
-      v = V + evalPoly(sip.bp, U, V);
+      u = U + sip.ap.f(sip.ap.c, U, V);
+      v = V + sip.bp.f(sip.bp.c, U, V);
     }
     if (exact || !sip.ap) {
-      sipInvertNewton(sip, U, V, u, v, s.a, s.b);
-      u = s.a[0];
-      v = s.a[1];
+      sipInvertNewton(sip, U, V, u, v, out);
+      u = out[0];
+      v = out[1];
     }
   }
   out[0] = u + k.x0;
@@ -201,8 +199,8 @@ export function pixToSky(wcs: Wcs, xPx: number, yPx: number): [raDeg: number, de
 export function skyToPix(wcs: Wcs, raDeg: number, decDeg: number, opts: SkyToPixOptions = {}): [xPx: number, yPx: number] {
   const k = wcsKernel(wcs);
   const out = new Float64Array(2);
-  skyToPlaneFast(k, raDeg, decDeg, out);
-  planeToPix(k, out[0], out[1], opts.sipInverse !== 'polynomial', out, scratch());
+  skyToPlane(k, raDeg, decDeg, out);
+  planeToPix(k, out[0], out[1], opts.sipInverse !== 'polynomial', out);
   return [out[0], out[1]];
 }
 
@@ -216,7 +214,7 @@ export function pixToIntermediate(wcs: Wcs, xPx: number, yPx: number): [xDeg: nu
 /** Projection-plane coordinates in degrees (TAN about CRVAL) of a sky position. */
 export function skyToIntermediate(wcs: Wcs, raDeg: number, decDeg: number): [xDeg: number, yDeg: number] {
   const out = new Float64Array(2);
-  skyToPlaneFast(wcsKernel(wcs), raDeg, decDeg, out);
+  skyToPlane(wcsKernel(wcs), raDeg, decDeg, out);
   return [out[0], out[1]];
 }
 
@@ -352,6 +350,10 @@ function pixToSkyGeneric(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: F
   }
 }
 
+// The hot loops below copy imported bindings (functions, tables, constants) into locals:
+// V8 re-reads an imported binding through its module cell at every use, which in these
+// loops costs up to a factor of three.
+
 /** TAN and TAN-SIP pixel → sky: the hot loop, everything inline. */
 function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Float64Array, dec: Float64Array, n: number): void {
   const { x0, y0, c00, c01, c10, c11 } = k;
@@ -360,14 +362,18 @@ function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Floa
   const m0 = m[0], m1 = m[1], m2 = m[2] * R2D;
   const m3 = m[3], m4 = m[4], m5 = m[5] * R2D;
   const m6 = m[6], m7 = m[7], m8 = m[8] * R2D;
-  const sipA = k.sip ? k.sip.a : null;
-  const sipB = k.sip ? k.sip.b : null;
+  const atan2 = atan2Fast;
+  const sip = k.sip;
+  const fa = sip ? sip.a.f : null;
+  const fb = sip ? sip.b.f : null;
+  const ca = sip ? sip.a.c : EMPTY;
+  const cb = sip ? sip.b.c : EMPTY;
   for (let i = 0; i < n; i++) {
     let u = xs[i] - x0;
     let v = ys[i] - y0;
-    if (sipA !== null && sipB !== null) {
-      const du = evalPoly(sipA, u, v);
-      const dv = evalPoly(sipB, u, v);
+    if (fa !== null && fb !== null) {
+      const du = fa(ca, u, v);
+      const dv = fb(cb, u, v);
       u += du;
       v += dv;
     }
@@ -376,13 +382,15 @@ function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Floa
     const cx = m1 * x - m0 * y + m2;
     const cy = m4 * x - m3 * y + m5;
     const cz = m7 * x - m6 * y + m8;
-    let a = atan2Fast(cy, cx) * R2D;
+    let a = atan2(cy, cx) * R2D;
     if (a < 0) a += 360;
     if (a >= 360) a -= 360;
     ra[i] = a;
-    dec[i] = atan2Fast(cz, Math.sqrt(cx * cx + cy * cy)) * R2D;
+    dec[i] = atan2(cz, Math.sqrt(cx * cx + cy * cy)) * R2D;
   }
 }
+
+const EMPTY = new Float64Array(1);
 
 function skyToPixGeneric(
   k: WcsKernel,
@@ -394,10 +402,9 @@ function skyToPixGeneric(
   exact: boolean,
 ): void {
   const t = new Float64Array(2);
-  const s = scratch();
   for (let i = 0; i < n; i++) {
-    skyToPlaneFast(k, ra[i], dec[i], t);
-    planeToPix(k, t[0], t[1], exact, t, s);
+    skyToPlane(k, ra[i], dec[i], t);
+    planeToPix(k, t[0], t[1], exact, t);
     xs[i] = t[0];
     ys[i] = t[1];
   }
@@ -406,51 +413,28 @@ function skyToPixGeneric(
 const STEP_DEG = 5.625;
 const INV_STEP = 1 / STEP_DEG;
 
-/** skyToPlane with the table sin/cos of trig.ts inlined. */
-function skyToPlaneFast(k: WcsKernel, raDeg: number, decDeg: number, out: Float64Array): void {
-  if (!(Math.abs(raDeg) < SINCOS_FAST_LIMIT_DEG && Math.abs(decDeg) < SINCOS_FAST_LIMIT_DEG)) {
-    skyToPlane(k, raDeg, decDeg, out);
-    return;
-  }
-  // sin, cos of RA
-  const ka = Math.floor(raDeg * INV_STEP + 0.5);
-  const sa = (raDeg - ka * STEP_DEG) * D2R;
-  const ia = ka & 63;
-  const sa2 = sa * sa;
-  const sinA0 = sa * (1 + sa2 * (-1 / 6 + sa2 * (1 / 120 + sa2 * (-1 / 5040 + sa2 * (1 / 362880)))));
-  const cosA0 = 1 + sa2 * (-1 / 2 + sa2 * (1 / 24 + sa2 * (-1 / 720 + sa2 * (1 / 40320))));
-  const sinA = SIN_TABLE[ia] * cosA0 + COS_TABLE[ia] * sinA0;
-  const cosA = COS_TABLE[ia] * cosA0 - SIN_TABLE[ia] * sinA0;
-  // sin, cos of Dec
-  const kd = Math.floor(decDeg * INV_STEP + 0.5);
-  const sd = (decDeg - kd * STEP_DEG) * D2R;
-  const id = kd & 63;
-  const sd2 = sd * sd;
-  const sinD0 = sd * (1 + sd2 * (-1 / 6 + sd2 * (1 / 120 + sd2 * (-1 / 5040 + sd2 * (1 / 362880)))));
-  const cosD0 = 1 + sd2 * (-1 / 2 + sd2 * (1 / 24 + sd2 * (-1 / 720 + sd2 * (1 / 40320))));
-  const sinD = SIN_TABLE[id] * cosD0 + COS_TABLE[id] * sinD0;
-  const cosD = COS_TABLE[id] * cosD0 - SIN_TABLE[id] * sinD0;
-  planeFromVector(k, cosD * cosA, cosD * sinA, sinD, out);
-}
-
-/** TAN, and TAN-SIP with AP/BP only: the hot loop. */
+/** TAN, and TAN-SIP with AP/BP only: the hot loop, with the table sine/cosine inline. */
 function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Float64Array, ys: Float64Array, n: number): void {
   const { x0, y0, i00, i01, i10, i11 } = k;
   const m = k.m;
   const m0 = m[0], m1 = m[1], m2 = m[2];
   const m3 = m[3], m4 = m[4], m5 = m[5];
   const m6 = m[6], m7 = m[7], m8 = m[8];
-  const ap = k.sip ? k.sip.ap : null;
-  const bp = k.sip ? k.sip.bp : null;
-  const t = new Float64Array(2);
+  const SIN = SIN_TABLE;
+  const COS = COS_TABLE;
+  const LIMIT = SINCOS_FAST_LIMIT_DEG;
+  const sip = k.sip;
+  const fap = sip && sip.ap ? sip.ap.f : null;
+  const fbp = sip && sip.bp ? sip.bp.f : null;
+  const cap = sip && sip.ap ? sip.ap.c : EMPTY;
+  const cbp = sip && sip.bp ? sip.bp.c : EMPTY;
+  let outOfRange = false;
   for (let i = 0; i < n; i++) {
     const a = ra[i];
     const d = dec[i];
-    if (!(Math.abs(a) < SINCOS_FAST_LIMIT_DEG && Math.abs(d) < SINCOS_FAST_LIMIT_DEG)) {
-      skyToPlane(k, a, d, t);
-      planeToPix(k, t[0], t[1], false, t, scratch());
-      xs[i] = t[0];
-      ys[i] = t[1];
+    if (!(Math.abs(a) < LIMIT && Math.abs(d) < LIMIT)) {
+      // NaN or huge angles: done by the general path after the loop (keeps this loop small).
+      outOfRange = true;
       continue;
     }
     const ka = Math.floor(a * INV_STEP + 0.5);
@@ -459,16 +443,16 @@ function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Flo
     const sa2 = sa * sa;
     const sinA0 = sa * (1 + sa2 * (-1 / 6 + sa2 * (1 / 120 + sa2 * (-1 / 5040 + sa2 * (1 / 362880)))));
     const cosA0 = 1 + sa2 * (-1 / 2 + sa2 * (1 / 24 + sa2 * (-1 / 720 + sa2 * (1 / 40320))));
-    const sinA = SIN_TABLE[ia] * cosA0 + COS_TABLE[ia] * sinA0;
-    const cosA = COS_TABLE[ia] * cosA0 - SIN_TABLE[ia] * sinA0;
+    const sinA = SIN[ia] * cosA0 + COS[ia] * sinA0;
+    const cosA = COS[ia] * cosA0 - SIN[ia] * sinA0;
     const kd = Math.floor(d * INV_STEP + 0.5);
     const sd = (d - kd * STEP_DEG) * D2R;
     const id = kd & 63;
     const sd2 = sd * sd;
     const sinD0 = sd * (1 + sd2 * (-1 / 6 + sd2 * (1 / 120 + sd2 * (-1 / 5040 + sd2 * (1 / 362880)))));
     const cosD0 = 1 + sd2 * (-1 / 2 + sd2 * (1 / 24 + sd2 * (-1 / 720 + sd2 * (1 / 40320))));
-    const sinD = SIN_TABLE[id] * cosD0 + COS_TABLE[id] * sinD0;
-    const cosD = COS_TABLE[id] * cosD0 - SIN_TABLE[id] * sinD0;
+    const sinD = SIN[id] * cosD0 + COS[id] * sinD0;
+    const cosD = COS[id] * cosD0 - SIN[id] * sinD0;
     const vx = cosD * cosA;
     const vy = cosD * sinA;
     const nx = m0 * vx + m3 * vy + m6 * sinD;
@@ -484,13 +468,25 @@ function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Flo
     const y = -nx * s;
     let u = i00 * x + i01 * y;
     let v = i10 * x + i11 * y;
-    if (ap !== null && bp !== null) {
-      const du = evalPoly(ap, u, v);
-      const dv = evalPoly(bp, u, v);
+    if (fap !== null && fbp !== null) {
+      const du = fap(cap, u, v);
+      const dv = fbp(cbp, u, v);
       u += du;
       v += dv;
     }
     xs[i] = u + x0;
     ys[i] = v + y0;
+  }
+  if (outOfRange) skyToPixOutOfRange(k, ra, dec, xs, ys, n);
+}
+
+function skyToPixOutOfRange(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Float64Array, ys: Float64Array, n: number): void {
+  const t = new Float64Array(2);
+  for (let i = 0; i < n; i++) {
+    if (Math.abs(ra[i]) < SINCOS_FAST_LIMIT_DEG && Math.abs(dec[i]) < SINCOS_FAST_LIMIT_DEG) continue;
+    skyToPlaneSlow(k, ra[i], dec[i], t);
+    planeToPix(k, t[0], t[1], false, t);
+    xs[i] = t[0];
+    ys[i] = t[1];
   }
 }

@@ -319,8 +319,13 @@ export function compressImage(image: FitsImage, opts: CompressOptions, header?: 
   const riceScratch = new Uint32Array(blockSize);
   const NoiseArray = bitpix === -64 ? Float64Array : Float32Array;
   const noiseScratch = quantize ? [new NoiseArray(maxTile), new NoiseArray(maxTile), new NoiseArray(maxTile)] : undefined;
-  // Rice output goes into one growing buffer; cells become views of it at the end.
-  let heap = new Uint8Array(type === 'RICE_1' && !lossless ? Math.max(1024, riceMaxBytes(maxTile, blockSize, bytePix)) : 0);
+  // Rice output goes into one growing buffer; cells become views of it at the end. Sky
+  // images rarely compress worse than 2:1, so half the worst case usually never grows.
+  let heap = new Uint8Array(
+    zcmptype === 'RICE_1'
+      ? Math.max(1024, riceMaxBytes(maxTile, blockSize, bytePix), Math.min(MAX_DATA_BYTES, Math.ceil(riceMaxBytes(nPix, blockSize, bytePix) / 2)))
+      : 0,
+  );
   let heapPos = 0;
   const riceStart: number[] = [];
   const riceEnd: number[] = [];
@@ -612,7 +617,10 @@ function parseLayout(header: Header, hdu?: number): CompressedLayout {
 export interface DecompressOptions {
   /** HDU index, for error locations. */
   hdu?: number;
-  /** Decompress only tiles first..last (0-based, inclusive, in table order). */
+  /**
+   * Decompress only tiles first..last (0-based, inclusive, in table order). The result is
+   * the bounding box of those tiles; pixels of the box in other tiles are 0 (NaN for floats).
+   */
   tiles?: [number, number];
   /** Stored values instead of physical ones (e.g. Int16Array with BZERO = 32768 rather than Uint16Array). */
   raw?: boolean;

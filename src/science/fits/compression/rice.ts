@@ -88,25 +88,34 @@ export function riceEncodeInto(
   const ext = 32 - bBits;
   const valueMask = bBits === 32 ? -1 : (1 << bBits) - 1;
   let p = outPos;
-  // Bit writer: `acc` holds `nb` (< 8) pending bits in its low end between writes.
-  let acc = 0;
-  let nb = 0;
+  // Bit writer: `buf` holds pending bits left-aligned and `free` (1..32) of its bits are
+  // unused; full words go out big-endian. Writing w bits of v (1 ≤ w ≤ 32, v < 2^w) is,
+  // inlined below:
+  //   if (w < free) { free -= w; buf |= v << free; }
+  //   else { over = w − free; buf |= v >>> over; <emit buf>; free = 32 − over; buf = over ? v << free : 0; }
+  let buf = 0;
+  let free = 32;
+  let w = 0;
+  let v = 0;
+  let over = 0;
 
   // First pixel, raw.
   let last = (src[start] << ext) >> ext;
-  {
-    const v = last & valueMask;
-    if (bBits === 32) {
-      out[p++] = v >>> 24;
-      out[p++] = (v >>> 16) & 0xff;
-      out[p++] = (v >>> 8) & 0xff;
-      out[p++] = v & 0xff;
-    } else if (bBits === 16) {
-      out[p++] = v >>> 8;
-      out[p++] = v & 0xff;
-    } else {
-      out[p++] = v;
-    }
+  v = last & valueMask;
+  w = bBits;
+  if (w < free) {
+    free -= w;
+    buf |= v << free;
+  } else {
+    over = w - free;
+    buf |= v >>> over;
+    out[p] = buf >>> 24;
+    out[p + 1] = buf >>> 16;
+    out[p + 2] = buf >>> 8;
+    out[p + 3] = buf;
+    p += 4;
+    free = 32 - over;
+    buf = over === 0 ? 0 : v << free;
   }
 
   const end = start + count;
@@ -127,79 +136,92 @@ export function riceEncodeInto(
     const half = Math.floor(mean) >>> 1;
     const fs = half === 0 ? 0 : 32 - Math.clz32(half);
 
+    // Block code.
+    if (fs >= fsMax) v = fsMax + 1;
+    else if (fs === 0 && sum === 0) v = 0;
+    else v = fs + 1;
+    w = fsBits;
+    if (w < free) {
+      free -= w;
+      buf |= v << free;
+    } else {
+      over = w - free;
+      buf |= v >>> over;
+      out[p] = buf >>> 24;
+      out[p + 1] = buf >>> 16;
+      out[p + 2] = buf >>> 8;
+      out[p + 3] = buf;
+      p += 4;
+      free = 32 - over;
+      buf = over === 0 ? 0 : v << free;
+    }
+
     if (fs >= fsMax) {
-      // High entropy: code FSMAX + 1, then raw values.
-      acc = (acc << fsBits) | (fsMax + 1);
-      nb += fsBits;
-      while (nb >= 8) {
-        nb -= 8;
-        out[p++] = (acc >>> nb) & 0xff;
-      }
+      // High entropy: the differences raw.
+      w = bBits;
       for (let j = 0; j < n; j++) {
-        const u = scratch[j];
-        if (bBits > 24) {
-          // Two halves keep every write within the 32-bit accumulator.
-          acc = (acc << 16) | (u >>> 16);
-          nb += 16;
-          while (nb >= 8) {
-            nb -= 8;
-            out[p++] = (acc >>> nb) & 0xff;
-          }
-          acc = (acc << 16) | (u & 0xffff);
+        v = scratch[j];
+        if (w < free) {
+          free -= w;
+          buf |= v << free;
         } else {
-          acc = (acc << bBits) | u;
-        }
-        nb += bBits > 24 ? 16 : bBits;
-        while (nb >= 8) {
-          nb -= 8;
-          out[p++] = (acc >>> nb) & 0xff;
+          over = w - free;
+          buf |= v >>> over;
+          out[p] = buf >>> 24;
+          out[p + 1] = buf >>> 16;
+          out[p + 2] = buf >>> 8;
+          out[p + 3] = buf;
+          p += 4;
+          free = 32 - over;
+          buf = over === 0 ? 0 : v << free;
         }
       }
     } else if (fs === 0 && sum === 0) {
-      // Low entropy: all differences zero, only the code.
-      acc <<= fsBits;
-      nb += fsBits;
-      while (nb >= 8) {
-        nb -= 8;
-        out[p++] = (acc >>> nb) & 0xff;
-      }
+      // Low entropy: all differences zero, the code says it all.
     } else {
-      acc = (acc << fsBits) | (fs + 1);
-      nb += fsBits;
-      while (nb >= 8) {
-        nb -= 8;
-        out[p++] = (acc >>> nb) & 0xff;
-      }
+      // Each difference: (u >> fs) zero bits, a one bit, the fs low bits.
       const lowMask = (1 << fs) - 1;
       const one = 1 << fs;
       for (let j = 0; j < n; j++) {
         const u = scratch[j];
-        let top = u >>> fs;
-        const width = top + 1 + fs;
-        if (width + nb <= 32) {
-          // `top` zero bits, a one bit and the fs low bits, in one write.
-          acc = width === 32 ? one | (u & lowMask) : (acc << width) | one | (u & lowMask);
-          nb += width;
-        } else {
-          // Long run of zeros: finish the current byte, emit zero bytes, then the rest.
-          const fill = 8 - nb;
-          out[p++] = (acc << fill) & 0xff;
-          top -= fill;
-          while (top >= 8) {
-            out[p++] = 0;
-            top -= 8;
+        const top = u >>> fs;
+        w = top + 1 + fs;
+        v = one | (u & lowMask);
+        if (w > 32) {
+          // A long run of zeros first (outliers): whole words of it, then the rest.
+          let z = top;
+          while (z >= free) {
+            z -= free;
+            out[p] = buf >>> 24;
+            out[p + 1] = buf >>> 16;
+            out[p + 2] = buf >>> 8;
+            out[p + 3] = buf;
+            p += 4;
+            buf = 0;
+            free = 32;
           }
-          acc = one | (u & lowMask);
-          nb = top + 1 + fs;
+          free -= z;
+          w = fs + 1;
         }
-        while (nb >= 8) {
-          nb -= 8;
-          out[p++] = (acc >>> nb) & 0xff;
+        if (w < free) {
+          free -= w;
+          buf |= v << free;
+        } else {
+          over = w - free;
+          buf |= v >>> over;
+          out[p] = buf >>> 24;
+          out[p + 1] = buf >>> 16;
+          out[p + 2] = buf >>> 8;
+          out[p + 3] = buf;
+          p += 4;
+          free = 32 - over;
+          buf = over === 0 ? 0 : v << free;
         }
       }
     }
   }
-  if (nb > 0) out[p++] = (acc << (8 - nb)) & 0xff;
+  // The last, partial word: whole bytes, zero-padded.
+  for (let used = 32 - free, shift = 24; used > 0; used -= 8, shift -= 8) out[p++] = buf >>> shift;
   return p - outPos;
 }
 
@@ -291,9 +313,12 @@ export function riceDecodeInto(
     } else if (fs < fsMax) {
       const lowShift = 31 - fs;
       for (let i = b0; i < bEnd; i++) {
-        while (avail <= 24) {
-          buf |= bytes[p++] << (24 - avail);
-          avail += 8;
+        // Two bytes at a time keep the buffer above 16 bits: enough for the usual
+        // code (a few zeros, the one, fs low bits) without a refill per pixel.
+        if (avail <= 16) {
+          buf |= ((bytes[p] << 8) | bytes[p + 1]) << (16 - avail);
+          p += 2;
+          avail += 16;
         }
         let zeros = Math.clz32(buf);
         if (zeros < avail) {

@@ -12,7 +12,7 @@ import {
   type CompressionType,
   type CompressOptions,
 } from '../../../../src/science/fits/compression/index.js';
-import { readBinTable } from '../../../../src/science/fits/bintable.js';
+import { buildBinTable, readBinTable } from '../../../../src/science/fits/bintable.js';
 import { tileBox, tileGrid } from '../../../../src/science/fits/compression/tiles.js';
 import { diffPixels, gaussian, rng } from './helpers.js';
 
@@ -50,7 +50,7 @@ function intPixels<T extends Int32Array | Int16Array | Uint16Array | Uint8Array>
   return out;
 }
 
-function floatPixels<T extends Float32Array | Float64Array>(ctor: new (n: number) => T, n: number, seed: number): T {
+function floatPixels(ctor: Float32ArrayConstructor | Float64ArrayConstructor, n: number, seed: number): Float32Array | Float64Array {
   const g = gaussian(rng(seed));
   const out = new ctor(n);
   for (let i = 0; i < n; i++) out[i] = 500 + 12 * g() + (i % 97 === 0 ? 3000 : 0);
@@ -115,6 +115,21 @@ describe('integer images round-trip exactly', () => {
     }
   });
 
+  it('signed bytes (BZERO −128) and scaled integers (BSCALE, BLANK) keep their physical values', async () => {
+    const s8 = Int8Array.from({ length: 60 }, (_, i) => (i * 37) % 256 - 128);
+    const back8 = await viaFile(image(s8, [12, 5], { bitpix: 8, bzero: -128 }), { type: 'RICE_1' });
+    expect(back8.image.data).toBeInstanceOf(Int8Array);
+    expect(diffPixels(back8.image.data as Int8Array, s8)).toBe('');
+
+    const phys = Float32Array.from({ length: 60 }, (_, i) => 10 + 0.5 * ((i * 131) % 2000 - 1000));
+    phys[7] = NaN;
+    const scaled = image(phys, [12, 5], { bitpix: 16, bscale: 0.5, bzero: 10, blank: -32768 });
+    const back = await viaFile(scaled, { type: 'GZIP_2' });
+    expect(back.header.get('BSCALE')).toBe(0.5);
+    expect(back.header.get('BLANK')).toBe(-32768);
+    expect(diffPixels(back.image.data as Float32Array, phys)).toBe('');
+  });
+
   it('Rice with block size 16', async () => {
     const data = intPixels(Int32Array, W * H, 11, -100000, 100000);
     const back = await viaFile(image(data, [W, H]), { type: 'RICE_1', riceBlockSize: 16 });
@@ -126,7 +141,7 @@ describe('floating-point images', () => {
   const W = 50;
   const H = 20;
   const methods = ['SUBTRACTIVE_DITHER_1', 'SUBTRACTIVE_DITHER_2', 'NO_DITHER'] as const;
-  for (const ctor of [Float32Array, Float64Array]) {
+  for (const ctor of [Float32Array, Float64Array] as Array<Float32ArrayConstructor | Float64ArrayConstructor>) {
     for (const type of ['RICE_1', 'GZIP_1', 'GZIP_2'] as const) {
       for (const method of methods) {
         for (const [tiling, tileShape] of TILINGS) {
@@ -163,6 +178,9 @@ describe('floating-point images', () => {
             expect(steps[steps.length >> 1]).toBeGreaterThan(12 / 4 / 1.3);
             expect(steps[steps.length >> 1]).toBeLessThan(12 / 4 * 1.3);
           });
+        }
+      }
+    }
     for (const type of ['GZIP_1', 'GZIP_2', 'RICE_1', 'NOCOMPRESS'] as const) {
       it(`${ctor.name}, lossless with ${type}`, async () => {
         const data = floatPixels(ctor, W * H, 6);
@@ -194,6 +212,13 @@ describe('floating-point images', () => {
     for (let i = 40; i < 80; i++) expect(back[i]).toBe(3.25);
     for (let i = 80; i < 120; i++) expect(back[i]).toBeNaN();
     for (let i = 200; i < 240; i++) expect(back[i]).toBe(data[i]);
+  });
+
+  it('takes ZDITHER0 from the clock when no seed is given', () => {
+    const { header } = compressImage(image(floatPixels(Float32Array, 100, 2), [10, 10]), { type: 'RICE_1' });
+    const seed = header.getInt('ZDITHER0')!;
+    expect(seed).toBeGreaterThanOrEqual(1);
+    expect(seed).toBeLessThanOrEqual(10000);
   });
 
   it('absolute quantization step (negative level)', async () => {
@@ -261,6 +286,35 @@ describe('headers', () => {
     const h = decompressImage(header, data).header;
     expect(h.get('CHECKSUM')).toBe('abcdefghijklmnop');
     expect(h.get('DATASUM')).toBe('12345');
+  });
+
+  it('ZSCALE, ZZERO and ZBLANK given as keywords, or ZBLANK as a column', () => {
+    // One tile, quantized without dither: rebuild the table with the scaling moved around.
+    const data = floatPixels(Float32Array, 20 * 5, 4);
+    const { header, data: bytes } = compressImage(image(data, [20, 5]), { type: 'RICE_1', quantizeMethod: 'NO_DITHER', tileShape: [20, 5] });
+    const t = readBinTable(header, bytes);
+    const scale = (t.column('ZSCALE').values as Float64Array)[0];
+    const zero = (t.column('ZZERO').values as Float64Array)[0];
+    const want = decompressImage(header, bytes).image.data as Float32Array;
+    expect(want[45]).toBeNaN();
+    const cell = t.varBytes(0, 0).slice();
+
+    const asKeywords = buildBinTable([{ name: 'COMPRESSED_DATA', values: [cell] }]);
+    const h1 = asKeywords.header;
+    for (const c of header.cards) if (/^Z/.test(c.keyword) || c.keyword === 'EXTNAME') h1.cards.push({ ...c });
+    h1.set('ZSCALE', scale);
+    h1.set('ZZERO', zero);
+    expect(diffPixels(decompressImage(h1, asKeywords.data).image.data as Float32Array, want)).toBe('');
+
+    const blankColumn = buildBinTable([
+      { name: 'COMPRESSED_DATA', values: [cell] },
+      { name: 'ZSCALE', format: '1D', values: Float64Array.of(scale) },
+      { name: 'ZZERO', format: '1D', values: Float64Array.of(zero) },
+      { name: 'ZBLANK', format: '1J', values: Int32Array.of(-2147483647) },
+    ]);
+    const h2 = blankColumn.header;
+    for (const c of header.cards) if (/^Z/.test(c.keyword) && c.keyword !== 'ZBLANK') h2.cards.push({ ...c });
+    expect(diffPixels(decompressImage(h2, blankColumn.data).image.data as Float32Array, want)).toBe('');
   });
 
   it('rejects what it cannot write', () => {
