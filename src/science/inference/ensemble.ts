@@ -95,9 +95,9 @@ export interface EnsembleState {
 }
 
 export interface EnsembleResult {
-  /** Positions after each stored step: nStored × nWalkers × nDim, step-major. */
+  /** Positions after each stored step: nSteps × nWalkers × nDim, step-major. */
   chain: Float64Array;
-  /** Log-probabilities: nStored × nWalkers. */
+  /** Log-probabilities: nSteps × nWalkers. */
   logProb: Float64Array;
   /** Acceptance fraction per walker over all steps since step 0. */
   acceptance: Float64Array;
@@ -105,8 +105,8 @@ export interface EnsembleResult {
   state: EnsembleState;
   /** First step held in `chain` (0 unless resumed from a state saved without its chain). */
   startStep: number;
-  /** Steps held in `chain`. */
-  nStored: number;
+  /** Steps held in `chain` (so the result is a ChainShape for the diagnostics). */
+  nSteps: number;
   nWalkers: number;
   nDim: number;
 }
@@ -420,7 +420,7 @@ async function advance(
   const acceptance = new Float64Array(nWalkers);
   if (state.step > 0) for (let w = 0; w < nWalkers; w++) acceptance[w] = accepted[w] / state.step;
   const final = snapshot(state, undefined, chainLp);
-  return { chain, logProb: chainLp, acceptance, state: final, startStep, nStored, nWalkers, nDim };
+  return { chain, logProb: chainLp, acceptance, state: final, startStep, nSteps: nStored, nWalkers, nDim };
 }
 
 /** A self-contained copy of the state (chain views added when given). */

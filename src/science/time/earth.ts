@@ -12,7 +12,7 @@
  * ellipsoid (a = 6378.1366 km, 1/f = 298.25642), which differs from WGS84 by < 0.5 m
  * (< 2 ns); polar motion (~10 m) is ignored.
  */
-import { AstroTime, BaryState, Body, HelioVector, Observer, ObserverVector } from 'astronomy-engine';
+import { AstroTime, BaryState, Body, HelioState, Observer, ObserverVector } from 'astronomy-engine';
 import { TimeError, requireFinite } from './errors.js';
 
 export type Vec3 = [number, number, number];
@@ -56,10 +56,16 @@ export interface EarthState {
 /** Earth's state at TDB `tdbDaysSinceJ2000` (days from JD 2451545.0 TDB). */
 export function earthState(tdbDaysSinceJ2000: number): EarthState {
   // astronomy-engine's ephemerides take `tt`; TT and TDB differ by < 2 ms (≈ 60 m of orbit).
+  // Earth = Sun (barycentric, from the giant planets) + Earth (heliocentric VSOP87): the same
+  // sum BaryState(Earth) forms, without evaluating the Earth's series twice.
   const t = AstroTime.FromTerrestrialTime(tdbDaysSinceJ2000);
-  const b = BaryState(Body.Earth, t);
-  const h = HelioVector(Body.Earth, t);
-  return { bary: [b.x, b.y, b.z], baryVel: [b.vx, b.vy, b.vz], helio: [h.x, h.y, h.z] };
+  const sun = BaryState(Body.Sun, t);
+  const h = HelioState(Body.Earth, t);
+  return {
+    bary: [sun.x + h.x, sun.y + h.y, sun.z + h.z],
+    baryVel: [sun.vx + h.vx, sun.vy + h.vy, sun.vz + h.vz],
+    helio: [h.x, h.y, h.z],
+  };
 }
 
 /**

@@ -126,7 +126,8 @@ function stringValue(header: HeaderReader, keyword: string): string | undefined 
 function numberValue(header: HeaderReader, keyword: string): number | undefined {
   const v = header.get(keyword);
   if (v === undefined || v === null) return undefined;
-  const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  const x =
+    typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
   if (!Number.isFinite(x)) {
     throw new TimeError('BAD_FORMAT', `expected a number, got ${String(v)}`, { keyword });
   }

@@ -61,22 +61,29 @@ export const MAX_NTERMS = 16;
 const NORMALIZATIONS: readonly Normalization[] = ['standard', 'model', 'log', 'psd'];
 
 /**
- * The method 'auto' resolves to: exact when its O(N·M) cost is below about twice the fast
- * method's O(Q·N·order·R + Q·N_fft·log L) cost (it is then also more accurate), else fast.
- * Explicit frequency arrays always use the exact sums.
+ * The method 'auto' resolves to: exact when its O(N·M) cost is below about 1.5 × the fast
+ * method's estimated cost (it is then also more accurate), else fast. Explicit frequency
+ * arrays always use the exact sums.
  */
-export function resolveMethod(nPoints: number, grid: FrequencyGrid | Float64Array, method: PeriodogramMethod = 'auto', fast: FastSumSettings = DEFAULT_FAST_SETTINGS): 'exact' | 'fast' {
+export function resolveMethod(
+  nPoints: number,
+  grid: FrequencyGrid | Float64Array,
+  method: PeriodogramMethod = 'auto',
+  fast: FastSumSettings = DEFAULT_FAST_SETTINGS,
+  nterms = 1,
+): 'exact' | 'fast' {
   if (grid instanceof Float64Array) {
     if (method === 'fast') throw new TimeseriesError('BAD_ARGUMENT', 'the fast method needs a regular frequency grid', { parameter: 'method' });
     return 'exact';
   }
   if (method === 'exact' || method === 'fast') return method;
   if (method !== 'auto') throw new TimeseriesError('BAD_ARGUMENT', `unknown method '${String(method)}' (use auto, fast or exact)`, { parameter: 'method' });
-  const { subLength, subGrids } = fastGeometry(grid.count, fast.oversampling);
-  // Rough costs in "exact point-frequency steps" (measured: one FFT butterfly-level point ≈ 2.5 steps).
-  const exactCost = nPoints * grid.count;
-  const fastCost = 3 * subGrids * (subLength * Math.log2(subLength) * 2.5 + nPoints * fast.order * 2);
-  return exactCost <= 2 * fastCost ? 'exact' : 'fast';
+  const { subLength: L, residues: R } = fastGeometry(grid.count, fast, nPoints);
+  // Costs in FFT "butterfly steps" (one point through one radix-2 stage); one exact
+  // point-frequency step (a rotation and 2·nterms accumulations per harmonic) ≈ 5 of them.
+  const exactCost = 5 * nPoints * grid.count * nterms;
+  const fastCost = 3 * nterms * R * (2 * nPoints * fast.order + L * Math.log2(L));
+  return exactCost <= 1.5 * fastCost ? 'exact' : 'fast';
 }
 
 export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Array, options: LombScargleOptions = {}): ResolvedOptions {
@@ -101,7 +108,7 @@ export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Arr
     fitMean: options.fitMean ?? true,
     centerData: options.centerData ?? true,
     normalization,
-    method: resolveMethod(nPoints, grid, options.method, fast),
+    method: resolveMethod(nPoints, grid, options.method, fast, nterms),
     fast,
   };
 }

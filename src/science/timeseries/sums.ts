@@ -1,6 +1,6 @@
 /**
  * A periodogram's trigonometric sums as a job that can be cut into independent units —
- * frequency ranges (exact method) or (request, FFT sub-grid) pairs (fast method) — so the
+ * frequency ranges (exact method) or (request, output residue) pairs (fast method) — so the
  * same code runs in-process or spread over worker threads.
  *
  * Layout of the sums (Float64Array of length 2·Q·M for Q = nBands·3·nterms requests and M
@@ -10,7 +10,7 @@
  */
 import { TimeseriesError } from './errors.js';
 import type { FrequencyGrid } from './frequency-grid.js';
-import { directSums, exactSums, fastGeometry, fastScratch, fastSumsPartial, type FastScratch, type FastSumSettings } from './trig-sums.js';
+import { directSums, exactSums, fastGeometry, fastScratch, fastSumsResidues, type FastGeometry, type FastScratch, type FastSumSettings } from './trig-sums.js';
 
 export interface BandArrays {
   t: Float64Array;
@@ -55,12 +55,12 @@ export interface ExactUnit {
   k1: number;
 }
 
-/** A unit of a fast job: sub-grids [rFrom, rTo) of request q. */
+/** A unit of a fast job: output residues [cFrom, cTo) of request q. */
 export interface FastUnit {
   kind: 'fast';
   q: number;
-  rFrom: number;
-  rTo: number;
+  cFrom: number;
+  cTo: number;
 }
 
 export type SumsUnit = ExactUnit | FastUnit;
@@ -78,9 +78,8 @@ export function splitJob(job: SumsJob, parts: number): SumsUnit[][] {
     }
     return slices.filter((u) => u.length > 0);
   }
-  // Fast: the Q·R (request, sub-grid) pairs in order, in p contiguous runs.
-  const grid = job.grid as FrequencyGrid;
-  const { subGrids: R } = fastGeometry(grid.count, job.fast.oversampling);
+  // Fast: the Q·R (request, residue) pairs in order, in p contiguous runs.
+  const { residues: R } = fastGeometryOf(job);
   const total = requestCount(job) * R;
   for (let s = 0; s < p; s++) {
     const u0 = Math.floor((total * s) / p);
@@ -88,13 +87,20 @@ export function splitJob(job: SumsJob, parts: number): SumsUnit[][] {
     let u = u0;
     while (u < u1) {
       const q = Math.floor(u / R);
-      const rFrom = u - q * R;
-      const rTo = Math.min(R, rFrom + (u1 - u));
-      slices[s].push({ kind: 'fast', q, rFrom, rTo });
-      u += rTo - rFrom;
+      const cFrom = u - q * R;
+      const cTo = Math.min(R, cFrom + (u1 - u));
+      slices[s].push({ kind: 'fast', q, cFrom, cTo });
+      u += cTo - cFrom;
     }
   }
   return slices.filter((u) => u.length > 0);
+}
+
+/** The FFT geometry of a fast job (it depends on the largest band's number of points). */
+export function fastGeometryOf(job: SumsJob): FastGeometry {
+  let nMax = 0;
+  for (const b of job.bands) nMax = Math.max(nMax, b.t.length);
+  return fastGeometry(gridCount(job.grid), job.fast, nMax);
 }
 
 /** Runs units of `job`, adding their sums into `out` (full layout, zeroed by the caller). */
@@ -117,20 +123,21 @@ export function runUnits(job: SumsJob, units: SumsUnit[], out: Float64Array, scr
     if (band.t.length === 0) continue;
     const weights = j < 2 * h ? band.w : band.wy;
     const harmonic = j < 2 * h ? j + 1 : j - 2 * h + 1;
-    const { subLength } = fastGeometry(grid.count, job.fast.oversampling);
-    if (scratch && (!scratch.fast || scratch.fast.re.length !== subLength)) scratch.fast = fastScratch(subLength);
-    fastSumsPartial(
+    const geometry = fastGeometryOf(job);
+    if (scratch && (!scratch.fast || scratch.fast.re.length !== geometry.subLength)) scratch.fast = fastScratch(geometry.subLength);
+    fastSumsResidues(
       band.t,
       weights,
       harmonic * grid.minFrequency,
       harmonic * grid.step,
       grid.count,
       job.fast,
-      unit.rFrom,
-      unit.rTo,
+      unit.cFrom,
+      unit.cTo,
       out.subarray(2 * unit.q * m, (2 * unit.q + 1) * m),
       out.subarray((2 * unit.q + 1) * m, (2 * unit.q + 2) * m),
       scratch?.fast,
+      geometry,
     );
   }
 }

@@ -46,7 +46,11 @@ function horner6(c: Float64Array, u: number, v: number): number {
   return c[0] + v * (c[1] + v * (c[2] + v * (c[3] + v * (c[4] + v * (c[5] + v * c[6]))))) + u * (c[7] + v * (c[8] + v * (c[9] + v * (c[10] + v * (c[11] + v * c[12])))) + u * (c[14] + v * (c[15] + v * (c[16] + v * (c[17] + v * c[18]))) + u * (c[21] + v * (c[22] + v * (c[23] + v * c[24])) + u * (c[28] + v * (c[29] + v * c[30]) + u * (c[35] + v * c[36] + u * c[42])))));
 }
 
-const HORNER: PolyFn[] = [horner0, horner1, horner2, horner3, horner4, horner5, horner6];
+function horner7(c: Float64Array, u: number, v: number): number {
+  return c[0] + v * (c[1] + v * (c[2] + v * (c[3] + v * (c[4] + v * (c[5] + v * (c[6] + v * c[7])))))) + u * (c[8] + v * (c[9] + v * (c[10] + v * (c[11] + v * (c[12] + v * (c[13] + v * c[14]))))) + u * (c[16] + v * (c[17] + v * (c[18] + v * (c[19] + v * (c[20] + v * c[21])))) + u * (c[24] + v * (c[25] + v * (c[26] + v * (c[27] + v * c[28]))) + u * (c[32] + v * (c[33] + v * (c[34] + v * c[35])) + u * (c[40] + v * (c[41] + v * c[42]) + u * (c[48] + v * c[49] + u * c[56]))))));
+}
+
+const HORNER: PolyFn[] = [horner0, horner1, horner2, horner3, horner4, horner5, horner6, horner7];
 
 /** The fastest evaluator for polynomials of this order (same result as evalPoly up to rounding). */
 export function polyEvaluator(order: number): PolyFn {

@@ -317,9 +317,7 @@ export function pixToSkyBatch(
 ): { raDeg: Float64Array; decDeg: Float64Array } {
   const n = checkBatch(xPx, yPx, ['xPx', 'yPx']);
   const [raDeg, decDeg] = outArrays(n, out?.raDeg, out?.decDeg, ['raDeg', 'decDeg']);
-  const k = wcsKernel(wcs);
-  if (k.tpv) pixToSkyGeneric(k, xPx, yPx, raDeg, decDeg, n);
-  else pixToSkyLoop(k, xPx, yPx, raDeg, decDeg, n);
+  pixToSkyLoop(wcsKernel(wcs), xPx, yPx, raDeg, decDeg, n);
   return { raDeg, decDeg };
 }
 
@@ -333,28 +331,15 @@ export function skyToPixBatch(
 ): { xPx: Float64Array; yPx: Float64Array } {
   const n = checkBatch(raDeg, decDeg, ['raDeg', 'decDeg']);
   const [xPx, yPx] = outArrays(n, out?.xPx, out?.yPx, ['xPx', 'yPx']);
-  const k = wcsKernel(wcs);
-  const exact = opts.sipInverse !== 'polynomial';
-  if (k.tpv || (k.sip && (exact || !k.sip.ap))) skyToPixGeneric(k, raDeg, decDeg, xPx, yPx, n, exact);
-  else skyToPixLoop(k, raDeg, decDeg, xPx, yPx, n);
+  skyToPixLoop(wcsKernel(wcs), raDeg, decDeg, xPx, yPx, n, opts.sipInverse !== 'polynomial');
   return { xPx, yPx };
-}
-
-function pixToSkyGeneric(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Float64Array, dec: Float64Array, n: number): void {
-  const t = new Float64Array(2);
-  for (let i = 0; i < n; i++) {
-    pixToPlane(k, xs[i], ys[i], t);
-    planeToSky(k, t[0], t[1], t);
-    ra[i] = t[0];
-    dec[i] = t[1];
-  }
 }
 
 // The hot loops below copy imported bindings (functions, tables, constants) into locals:
 // V8 re-reads an imported binding through its module cell at every use, which in these
 // loops costs up to a factor of three.
 
-/** TAN and TAN-SIP pixel → sky: the hot loop, everything inline. */
+/** Pixel → sky: the hot loop (TAN inline; SIP and TPV through local function references). */
 function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Float64Array, dec: Float64Array, n: number): void {
   const { x0, y0, c00, c01, c10, c11 } = k;
   const m = k.m;
@@ -368,6 +353,9 @@ function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Floa
   const fb = sip ? sip.b.f : null;
   const ca = sip ? sip.a.c : EMPTY;
   const cb = sip ? sip.b.c : EMPTY;
+  const tpv = k.tpv;
+  const tpvFwd = tpvForward;
+  const t = new Float64Array(2);
   for (let i = 0; i < n; i++) {
     let u = xs[i] - x0;
     let v = ys[i] - y0;
@@ -377,8 +365,13 @@ function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Floa
       u += du;
       v += dv;
     }
-    const x = c00 * u + c01 * v;
-    const y = c10 * u + c11 * v;
+    let x = c00 * u + c01 * v;
+    let y = c10 * u + c11 * v;
+    if (tpv !== null) {
+      tpvFwd(tpv, x, y, t);
+      x = t[0];
+      y = t[1];
+    }
     const cx = m1 * x - m0 * y + m2;
     const cy = m4 * x - m3 * y + m5;
     const cz = m7 * x - m6 * y + m8;
@@ -392,29 +385,11 @@ function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Floa
 
 const EMPTY = new Float64Array(1);
 
-function skyToPixGeneric(
-  k: WcsKernel,
-  ra: Float64Array,
-  dec: Float64Array,
-  xs: Float64Array,
-  ys: Float64Array,
-  n: number,
-  exact: boolean,
-): void {
-  const t = new Float64Array(2);
-  for (let i = 0; i < n; i++) {
-    skyToPlane(k, ra[i], dec[i], t);
-    planeToPix(k, t[0], t[1], exact, t);
-    xs[i] = t[0];
-    ys[i] = t[1];
-  }
-}
-
 const STEP_DEG = 5.625;
 const INV_STEP = 1 / STEP_DEG;
 
-/** TAN, and TAN-SIP with AP/BP only: the hot loop, with the table sine/cosine inline. */
-function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Float64Array, ys: Float64Array, n: number): void {
+/** Sky → pixel: the hot loop (table sine/cosine inline; SIP and TPV through local references). */
+function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Float64Array, ys: Float64Array, n: number, exact: boolean): void {
   const { x0, y0, i00, i01, i10, i11 } = k;
   const m = k.m;
   const m0 = m[0], m1 = m[1], m2 = m[2];
@@ -428,6 +403,12 @@ function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Flo
   const fbp = sip && sip.bp ? sip.bp.f : null;
   const cap = sip && sip.ap ? sip.ap.c : EMPTY;
   const cbp = sip && sip.bp ? sip.bp.c : EMPTY;
+  const newton = sip !== null && (exact || fap === null);
+  const sipNewton = sipInvertNewton;
+  const tpv = k.tpv;
+  const tpvInv = tpvInverse;
+  const tpvStop = k.tpvStopDeg;
+  const t = new Float64Array(2);
   let outOfRange = false;
   for (let i = 0; i < n; i++) {
     const a = ra[i];
@@ -464,28 +445,38 @@ function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Flo
       continue;
     }
     const s = R2D / nz;
-    const x = ny * s;
-    const y = -nx * s;
-    let u = i00 * x + i01 * y;
-    let v = i10 * x + i11 * y;
+    let x = ny * s;
+    let y = -nx * s;
+    if (tpv !== null) {
+      tpvInv(tpv, x, y, tpvStop, t);
+      x = t[0];
+      y = t[1];
+    }
+    const U = i00 * x + i01 * y;
+    const V = i10 * x + i11 * y;
+    let u = U;
+    let v = V;
     if (fap !== null && fbp !== null) {
-      const du = fap(cap, u, v);
-      const dv = fbp(cbp, u, v);
-      u += du;
-      v += dv;
+      u = U + fap(cap, U, V);
+      v = V + fbp(cbp, U, V);
+    }
+    if (newton) {
+      sipNewton(sip, U, V, u, v, t);
+      u = t[0];
+      v = t[1];
     }
     xs[i] = u + x0;
     ys[i] = v + y0;
   }
-  if (outOfRange) skyToPixOutOfRange(k, ra, dec, xs, ys, n);
+  if (outOfRange) skyToPixOutOfRange(k, ra, dec, xs, ys, n, exact);
 }
 
-function skyToPixOutOfRange(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Float64Array, ys: Float64Array, n: number): void {
+function skyToPixOutOfRange(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Float64Array, ys: Float64Array, n: number, exact: boolean): void {
   const t = new Float64Array(2);
   for (let i = 0; i < n; i++) {
     if (Math.abs(ra[i]) < SINCOS_FAST_LIMIT_DEG && Math.abs(dec[i]) < SINCOS_FAST_LIMIT_DEG) continue;
     skyToPlaneSlow(k, ra[i], dec[i], t);
-    planeToPix(k, t[0], t[1], false, t);
+    planeToPix(k, t[0], t[1], exact, t);
     xs[i] = t[0];
     ys[i] = t[1];
   }

@@ -7,9 +7,6 @@ export {
   compressImage,
   decompressImage,
   isCompressedImage,
-  readCompressedImage,
-  readCompressedRegion,
-  readCompressedTiles,
   uncompressedHeader,
   writeCompressedFits,
   type CompressionType,
@@ -18,6 +15,7 @@ export {
   type DecompressOptions,
   type QuantizeMethod,
 } from './compressed-image.js';
+export { readCompressedImage, readCompressedRegion, readCompressedTiles } from './read-tiles.js';
 export { riceDecode, riceDecodeInto, riceEncode, riceEncodeInto, riceMaxBytes } from './rice.js';
 export { gzipDecode, gzipEncode, shuffleBytes, unshuffleBytes } from './gzip.js';
 export { hcompressDecode, type HcompressTile } from './hcompress.js';
