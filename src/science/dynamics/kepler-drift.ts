@@ -33,11 +33,11 @@ export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number):
   const v2 = vx * vx + vy * vy + vz * vz;
   const eta0 = x * vx + y * vy + z * vz;
   const beta = 2 * mu * invR0 - v2; // = mu / a
-  let fm1: number; // f − 1
-  let g: number;
-  let fdot: number;
-  let gdm1: number; // ġ − 1
-  if (beta * r0 > ELLIPTIC_MIN * mu) {
+  if (!(beta * r0 > ELLIPTIC_MIN * mu)) {
+    universalDrift(s, o, r0, eta0, beta, mu, dt);
+    return;
+  }
+  {
     // Divisions are slow: form the few reciprocals once.
     const invMu = 1 / mu;
     const invBeta = 1 / beta;
@@ -103,86 +103,113 @@ export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number):
     const sx = 2 * sh * ch;
     const omc = 2 * sh * sh;
     const invR = beta / (mu * (1 + es * sx - ec * (1 - omc))); // 1/r, r = a·F'(X)
-    fm1 = -a * invR0 * omc;
-    g = dtr - (X - sx) * mu * invBeta * invSqrtBeta; // (X − sin X)/n
-    fdot = -mu * invSqrtBeta * sx * invR * invR0;
-    gdm1 = -a * invR * omc;
-  } else {
-    const out = universal(r0, eta0, beta, mu, dt);
-    fm1 = out.fm1;
-    g = out.g;
-    fdot = out.fdot;
-    gdm1 = out.gdm1;
+    const fm1 = -a * invR0 * omc; // f − 1
+    const g = dtr - (X - sx) * mu * invBeta * invSqrtBeta; // Δt − (X − sin X)/n
+    const fdot = -mu * invSqrtBeta * sx * invR * invR0;
+    const gdm1 = -a * invR * omc; // ġ − 1
+    // x + ((f − 1)x + g v) keeps the rounding of a small step small.
+    s[o] = x + (fm1 * x + g * vx);
+    s[o + 1] = y + (fm1 * y + g * vy);
+    s[o + 2] = z + (fm1 * z + g * vz);
+    s[o + 3] = vx + (fdot * x + gdm1 * vx);
+    s[o + 4] = vy + (fdot * y + gdm1 * vy);
+    s[o + 5] = vz + (fdot * z + gdm1 * vz);
   }
-  s[o] = x + (fm1 * x + g * vx);
-  s[o + 1] = y + (fm1 * y + g * vy);
-  s[o + 2] = z + (fm1 * z + g * vz);
-  s[o + 3] = vx + (fdot * x + gdm1 * vx);
-  s[o + 4] = vy + (fdot * y + gdm1 * vy);
-  s[o + 5] = vz + (fdot * z + gdm1 * vz);
 }
 
-/** Stumpff functions c2(z), c3(z) (c0 = 1 − z·c2, c1 = 1 − z·c3). */
-function stumpff23(zz: number, out: { c2: number; c3: number }): void {
-  if (Math.abs(zz) < 1) {
-    // c_k(z) = Σ_j (−z)^j / (2j + k)!
-    let t2 = 0.5;
-    let t3 = 1 / 6;
-    let c2 = t2;
-    let c3 = t3;
+/** Stumpff function c2(z) = (1 − cos √z)/z (continued to z ≤ 0). */
+function stumpffC2(z: number): number {
+  if (Math.abs(z) < 1) {
+    // c2(z) = Σ_j (−z)^j / (2j + 2)!
+    let t = 0.5;
+    let c = t;
     for (let j = 1; j < 14; j++) {
-      t2 *= -zz / ((2 * j + 1) * (2 * j + 2));
-      t3 *= -zz / ((2 * j + 2) * (2 * j + 3));
-      c2 += t2;
-      c3 += t3;
+      t *= -z / ((2 * j + 1) * (2 * j + 2));
+      c += t;
     }
-    out.c2 = c2;
-    out.c3 = c3;
-  } else if (zz > 0) {
-    const w = Math.sqrt(zz);
-    out.c2 = (1 - Math.cos(w)) / zz;
-    out.c3 = (w - Math.sin(w)) / (zz * w);
-  } else {
-    const w = Math.sqrt(-zz);
-    out.c2 = (Math.cosh(w) - 1) / -zz;
-    out.c3 = (Math.sinh(w) - w) / (-zz * w);
+    return c;
   }
+  if (z > 0) return (1 - Math.cos(Math.sqrt(z))) / z;
+  return (Math.cosh(Math.sqrt(-z)) - 1) / -z;
 }
 
-/** Universal-variable f and g (rarely used: near-parabolic or unbound relative orbits). */
-function universal(r0: number, eta0: number, beta: number, mu: number, dt: number): { fm1: number; g: number; fdot: number; gdm1: number } {
+/** Stumpff function c3(z) = (√z − sin √z)/z^{3/2} (continued to z ≤ 0). */
+function stumpffC3(z: number): number {
+  if (Math.abs(z) < 1) {
+    // c3(z) = Σ_j (−z)^j / (2j + 3)!
+    let t = 1 / 6;
+    let c = t;
+    for (let j = 1; j < 14; j++) {
+      t *= -z / ((2 * j + 2) * (2 * j + 3));
+      c += t;
+    }
+    return c;
+  }
+  if (z > 0) {
+    const w = Math.sqrt(z);
+    return (w - Math.sin(w)) / (z * w);
+  }
+  const w = Math.sqrt(-z);
+  return (Math.sinh(w) - w) / (-z * w);
+}
+
+/**
+ * Universal-variable drift (rarely used: near-parabolic or unbound relative orbits). Solves
+ * r0·s + η0·G2 + ζ0·G3 = Δt for the universal anomaly s, with G_k = s^k c_k(β s²) and
+ * ζ0 = mu − β r0, then applies f, g, ḟ, ġ. Writes the new state into s[o..o+5].
+ */
+function universalDrift(st: Float64Array, o: number, r0: number, eta0: number, beta: number, mu: number, dt: number): void {
   const zeta0 = mu - beta * r0;
-  const st = { c2: 0, c3: 0 };
-  const evalF = (sv: number): { F: number; r: number; G1: number; G2: number } => {
-    const s2 = sv * sv;
-    stumpff23(beta * s2, st);
-    const G2 = s2 * st.c2;
-    const G3 = s2 * sv * st.c3;
-    const G1 = sv * (1 - beta * s2 * st.c3);
-    // dF/ds = r = r0 + eta0·G1 + zeta0·G2 (dG3/ds = G2, dG2/ds = G1).
-    return { F: r0 * sv + eta0 * G2 + zeta0 * G3 - dt, r: r0 + eta0 * G1 + zeta0 * G2, G1, G2 };
-  };
-  // F(s) increases monotonically (dF/ds = r > 0); bracket the root, then safeguarded Newton.
+  // F(s) increases monotonically (dF/ds = r > 0): bracket the root, then safeguarded Newton.
   const dir = dt > 0 ? 1 : -1;
   let lo = 0;
   let hi = dt / r0;
-  let guard = 0;
-  while (dir * evalF(hi).F < 0) {
+  for (let guard = 0; ; guard++) {
+    const s2 = hi * hi;
+    const z = beta * s2;
+    const F = r0 * hi + eta0 * s2 * stumpffC2(z) + zeta0 * s2 * hi * stumpffC3(z) - dt;
+    if (dir * F >= 0) break;
+    if (guard > 200) throw new DynamicsError('NOT_CONVERGED', `universal Kepler drift could not bracket the root (dt=${dt})`);
     lo = hi;
     hi *= 2;
-    if (++guard > 200) throw new DynamicsError('NOT_CONVERGED', `universal Kepler drift could not bracket the root (dt=${dt})`);
   }
   let sv = 0.5 * (lo + hi);
-  let ev = evalF(sv);
+  let G1 = 0;
+  let G2 = 0;
+  let r = r0;
   for (let iter = 0; iter < 200; iter++) {
-    if (dir * ev.F < 0) lo = sv;
+    const s2 = sv * sv;
+    const z = beta * s2;
+    const c2 = stumpffC2(z);
+    const c3 = stumpffC3(z);
+    G2 = s2 * c2;
+    const G3 = s2 * sv * c3;
+    G1 = sv * (1 - z * c3);
+    // dF/ds = r = r0 + η0·G1 + ζ0·G2 (dG3/ds = G2, dG2/ds = G1).
+    r = r0 + eta0 * G1 + zeta0 * G2;
+    const F = r0 * sv + eta0 * G2 + zeta0 * G3 - dt;
+    if (dir * F < 0) lo = sv;
     else hi = sv;
-    let next = sv - ev.F / ev.r;
+    let next = sv - F / r;
     if (!((next - lo) * (next - hi) < 0)) next = 0.5 * (lo + hi);
-    const done = Math.abs(next - sv) <= 1e-15 * Math.abs(next);
+    const done = Math.abs(next - sv) <= 1e-15 * Math.abs(next) || lo === hi;
+    if (done) break;
     sv = next;
-    ev = evalF(sv);
-    if (done || lo === hi) break;
   }
-  return { fm1: (-mu * ev.G2) / r0, g: r0 * ev.G1 + eta0 * ev.G2, fdot: (-mu * ev.G1) / (ev.r * r0), gdm1: (-mu * ev.G2) / ev.r };
+  const fm1 = (-mu * G2) / r0;
+  const g = r0 * G1 + eta0 * G2;
+  const fdot = (-mu * G1) / (r * r0);
+  const gdm1 = (-mu * G2) / r;
+  const x = st[o];
+  const y = st[o + 1];
+  const z = st[o + 2];
+  const vx = st[o + 3];
+  const vy = st[o + 4];
+  const vz = st[o + 5];
+  st[o] = x + (fm1 * x + g * vx);
+  st[o + 1] = y + (fm1 * y + g * vy);
+  st[o + 2] = z + (fm1 * z + g * vz);
+  st[o + 3] = vx + (fdot * x + gdm1 * vx);
+  st[o + 4] = vy + (fdot * y + gdm1 * vy);
+  st[o + 5] = vz + (fdot * z + gdm1 * vz);
 }

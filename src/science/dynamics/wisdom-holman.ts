@@ -573,13 +573,22 @@ export class WisdomHolman {
 
   /** One step kick(h/2) ∘ drift(h) ∘ kick(h/2); accelerations must be valid on entry, and are on exit. */
   step(): void {
+    const n = this.nPlanets;
     const h = this.h;
+    const half = 0.5 * h;
     const jac = this.jac;
-    this.kick(jac, this.kickAcc, 0.5 * h);
-    this.drift(jac, h);
+    const ka = this.kickAcc;
+    const mu = this.mu;
+    // Kick and drift fused per planet (each planet's drift needs only its own kick).
+    for (let i = 0; i < n; i++) {
+      jac[6 * i + 3] += half * ka[3 * i];
+      jac[6 * i + 4] += half * ka[3 * i + 1];
+      jac[6 * i + 5] += half * ka[3 * i + 2];
+      keplerDrift(jac, 6 * i, mu[i], h);
+    }
     this.interaction(jac, this.acc);
-    this.modify(jac, this.acc, this.kickAcc);
-    this.kick(jac, this.kickAcc, 0.5 * h);
+    this.modify(jac, this.acc, ka);
+    this.kick(jac, ka, half);
   }
 
   /**

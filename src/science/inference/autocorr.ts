@@ -24,8 +24,11 @@ export interface AutocorrOptions {
   c?: number;
 }
 
-/** In-place iterative radix-2 complex FFT (forward, unnormalised); n must be a power of two. */
-function fft(re: Float64Array, im: Float64Array, n: number): void {
+/**
+ * In-place iterative radix-2 complex FFT (forward, unnormalised) with a precomputed
+ * twiddle table cosT[k] = cos(2πk/n), sinT[k] = sin(2πk/n), k < n/2; n a power of two.
+ */
+function fft(re: Float64Array, im: Float64Array, n: number, cosT: Float64Array, sinT: Float64Array): void {
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;
     for (; j & bit; bit >>= 1) j ^= bit;
@@ -40,14 +43,12 @@ function fft(re: Float64Array, im: Float64Array, n: number): void {
     }
   }
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    const wr = Math.cos(ang);
-    const wi = Math.sin(ang);
     const half = len >> 1;
+    const step = n / len;
     for (let i = 0; i < n; i += len) {
-      let cr = 1;
-      let ci = 0;
-      for (let k = 0; k < half; k++) {
+      for (let k = 0, tw = 0; k < half; k++, tw += step) {
+        const cr = cosT[tw];
+        const ci = -sinT[tw];
         const a = i + k;
         const b = a + half;
         const xr = re[b] * cr - im[b] * ci;
@@ -56,15 +57,6 @@ function fft(re: Float64Array, im: Float64Array, n: number): void {
         im[b] = im[a] - xi;
         re[a] += xr;
         im[a] += xi;
-        // Recompute the twiddle from the angle every 16 steps so rounding does not accumulate.
-        if ((k & 15) === 15) {
-          cr = Math.cos(ang * (k + 1));
-          ci = Math.sin(ang * (k + 1));
-        } else {
-          const t = cr * wr - ci * wi;
-          ci = cr * wi + ci * wr;
-          cr = t;
-        }
       }
     }
   }
@@ -76,48 +68,121 @@ function nextPow2(n: number): number {
   return p;
 }
 
-/** Scratch buffers for repeated autocorrelation functions of one length. */
-class AcfWorkspace {
+/**
+ * Walker-averaged autocorrelation function of series of length n. Each series' power
+ * spectrum |X|², divided by its own c(0) = Σ(x − x̄)², is added to one spectrum, and a single
+ * transform at the end gives the average of the normalised autocorrelation functions
+ * (the transform is linear). Two real series share one complex FFT (x in the real part,
+ * y in the imaginary part; X(k) = (Z(k) + Z*(m−k))/2, Y(k) = (Z(k) − Z*(m−k))/2i).
+ */
+class AcfAccumulator {
+  readonly n: number;
   readonly m: number;
-  readonly re: Float64Array;
-  readonly im: Float64Array;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
+  private readonly spec: Float64Array;
+  private readonly cosT: Float64Array;
+  private readonly sinT: Float64Array;
+  private used = 0;
+  private pending = -1; // start of a series waiting for a partner
+  private pendingStride = 0;
+  private pendingX: ArrayLike<number> | null = null;
+
   constructor(n: number) {
+    this.n = n;
     this.m = nextPow2(2 * n);
     this.re = new Float64Array(this.m);
     this.im = new Float64Array(this.m);
+    this.spec = new Float64Array(this.m);
+    this.cosT = new Float64Array(this.m / 2);
+    this.sinT = new Float64Array(this.m / 2);
+    for (let k = 0; k < this.m / 2; k++) {
+      this.cosT[k] = Math.cos((2 * Math.PI * k) / this.m);
+      this.sinT[k] = Math.sin((2 * Math.PI * k) / this.m);
+    }
   }
 
-  /** Adds ρ(0..n−1) of x[start + k·stride], k < n, times `scale`, into `acc`. Returns false if x is constant. */
-  accumulate(x: ArrayLike<number>, start: number, stride: number, n: number, acc: Float64Array, scale: number): boolean {
-    const { m, re, im } = this;
-    let mean = 0;
-    for (let k = 0; k < n; k++) mean += x[start + k * stride];
-    mean /= n;
+  /** Queues x[start + k·stride], k < n. */
+  add(x: ArrayLike<number>, start: number, stride: number): void {
+    if (this.pendingX === null) {
+      this.pendingX = x;
+      this.pending = start;
+      this.pendingStride = stride;
+      return;
+    }
+    this.transform(this.pendingX, this.pending, this.pendingStride, x, start, stride);
+    this.pendingX = null;
+  }
+
+  /** Average normalised autocorrelation ρ(0..n−1), and how many non-constant series went in. */
+  finish(): { rho: Float64Array; used: number } {
+    if (this.pendingX !== null) {
+      this.transform(this.pendingX, this.pending, this.pendingStride, null, 0, 0);
+      this.pendingX = null;
+    }
+    const { m, n, re, im } = this;
+    const rho = new Float64Array(n);
+    if (this.used === 0) {
+      rho[0] = 1;
+      return { rho, used: 0 };
+    }
+    re.set(this.spec);
+    im.fill(0);
+    // The summed spectrum is real and even, so the forward transform is m × the inverse.
+    fft(re, im, m, this.cosT, this.sinT);
+    const scale = 1 / (m * this.used);
+    for (let t = 0; t < n; t++) rho[t] = re[t] * scale;
+    return { rho, used: this.used };
+  }
+
+  private transform(x: ArrayLike<number>, xs: number, xStride: number, y: ArrayLike<number> | null, ys: number, yStride: number): void {
+    const { n, m, re, im, spec } = this;
     re.fill(0);
     im.fill(0);
-    for (let k = 0; k < n; k++) re[k] = x[start + k * stride] - mean;
-    fft(re, im, m);
-    // Power spectrum, then the inverse transform via the forward one (the spectrum is real and even).
+    const cx = center(x, xs, xStride, n, re);
+    const cy = y === null ? 0 : center(y, ys, yStride, n, im);
+    fft(re, im, m, this.cosT, this.sinT);
+    const wx = cx > 0 ? 1 / cx : 0;
+    const wy = cy > 0 ? 1 / cy : 0;
+    const mask = m - 1;
     for (let k = 0; k < m; k++) {
-      re[k] = re[k] * re[k] + im[k] * im[k];
-      im[k] = 0;
+      const k2 = (m - k) & mask;
+      const zr = re[k];
+      const zi = im[k];
+      const wr = re[k2];
+      const wi = -im[k2];
+      const ar = zr + wr;
+      const ai = zi + wi;
+      const br = zi - wi;
+      const bi = wr - zr;
+      spec[k] += 0.25 * ((ar * ar + ai * ai) * wx + (br * br + bi * bi) * wy);
     }
-    fft(re, im, m);
-    const c0 = re[0];
-    if (!(c0 > 0)) return false;
-    const s = scale / c0;
-    for (let t = 0; t < n; t++) acc[t] += re[t] * s;
-    return true;
+    if (cx > 0) this.used++;
+    if (cy > 0) this.used++;
   }
+}
+
+/** Writes x − x̄ into out[0..n) and returns Σ(x − x̄)². */
+function center(x: ArrayLike<number>, start: number, stride: number, n: number, out: Float64Array): number {
+  let mean = 0;
+  for (let k = 0; k < n; k++) mean += x[start + k * stride];
+  mean /= n;
+  let c0 = 0;
+  for (let k = 0; k < n; k++) {
+    const d = x[start + k * stride] - mean;
+    out[k] = d;
+    c0 += d * d;
+  }
+  return c0;
 }
 
 /** Normalised autocorrelation function ρ(t), t = 0..n−1, of a series (ρ(0) = 1). */
 export function autocorrFunction(x: ArrayLike<number>): Float64Array {
   const n = x.length;
   if (n < 2) throw new InferenceError('BAD_ARGUMENT', `need at least 2 samples for an autocorrelation, got ${n}`);
-  const acc = new Float64Array(n);
-  if (!new AcfWorkspace(n).accumulate(x, 0, 1, n, acc, 1)) acc[0] = 1;
-  return acc;
+  const acc = new AcfAccumulator(n);
+  acc.add(x, 0, 1);
+  return acc.finish().rho;
 }
 
 /** τ from an autocorrelation function with Sokal's window: smallest M ≥ c·τ(M). */
@@ -152,22 +217,13 @@ export function ensembleAutocorrTime(
   if (!Number.isInteger(discard) || discard < 0 || n < 2) {
     throw new InferenceError('BAD_ARGUMENT', `discard must leave at least 2 steps (nSteps ${nSteps}, discard ${discard})`, { field: 'discard' });
   }
-  const ws = new AcfWorkspace(n);
-  const acc = new Float64Array(n);
   const out = new Float64Array(nDim);
   const stride = nWalkers * nDim;
   for (let d = 0; d < nDim; d++) {
-    acc.fill(0);
-    let used = 0;
-    for (let w = 0; w < nWalkers; w++) {
-      if (ws.accumulate(chain, discard * stride + w * nDim + d, stride, n, acc, 1)) used++;
-    }
-    if (used === 0) {
-      out[d] = 1;
-      continue;
-    }
-    for (let t = 0; t < n; t++) acc[t] /= used;
-    out[d] = tauFromAutocorr(acc, options.c ?? 5).tau;
+    const acc = new AcfAccumulator(n);
+    for (let w = 0; w < nWalkers; w++) acc.add(chain, discard * stride + w * nDim + d, stride);
+    const { rho, used } = acc.finish();
+    out[d] = used === 0 ? 1 : tauFromAutocorr(rho, options.c ?? 5).tau;
   }
   return out;
 }

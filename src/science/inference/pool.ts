@@ -86,6 +86,8 @@ interface Pending {
   remaining: number;
   resolve: () => void;
   reject: (err: Error) => void;
+  error: Error | null;
+  /** Set when the pool broke (a worker died): the batch was rejected already. */
   failed: boolean;
 }
 
@@ -215,7 +217,7 @@ export class LogProbPool implements BatchEvaluator {
     const nw = Math.min(this.workers.length, count);
     const id = ++this.batchId;
     const done = new Promise<void>((res, rej) => {
-      this.pending = { remaining: nw, resolve: res, reject: rej, failed: false };
+      this.pending = { remaining: nw, resolve: res, reject: rej, error: null, failed: false };
     });
     // Contiguous, near-equal chunks: the first (count mod nw) workers take one extra row.
     const base = Math.floor(count / nw);
@@ -248,14 +250,15 @@ export class LogProbPool implements BatchEvaluator {
   private onWorkerMessage(w: number, msg: WorkerMessage): void {
     const p = this.pending;
     if (!p || (msg.type !== 'done' && msg.type !== 'error') || msg.id !== this.batchId) return;
-    if (msg.type === 'error') {
-      if (!p.failed) {
-        p.failed = true;
-        p.reject(new InferenceError('LOG_PROB_FAILED', `log-probability threw in a worker: ${msg.message}`, { worker: w, walker: msg.index }));
-      }
-      return;
+    if (msg.type === 'error' && !p.error) {
+      p.error = new InferenceError('LOG_PROB_FAILED', `log-probability threw in a worker: ${msg.message}`, { worker: w, walker: msg.index });
     }
-    if (--p.remaining === 0 && !p.failed) p.resolve();
+    // Settle only when every worker of the batch is idle again, so a failed batch never
+    // overlaps the next one in the shared buffers.
+    if (--p.remaining === 0) {
+      if (p.error) p.reject(p.error);
+      else p.resolve();
+    }
   }
 
   private fail(reason: string): void {

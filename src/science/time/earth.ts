@@ -6,9 +6,9 @@
  * (mean equator and equinox of J2000, dynamical); `icrsToEqj` rotates ICRS directions
  * onto those axes (frame bias, ≤ 23 mas — worth ≤ 0.06 ms in a light time of 500 s).
  *
- * Accuracy: astronomy-engine's Earth agrees with ERFA's epv00 (itself within ~10 km of
- * JPL DE405) to a few thousand km over 1990–2030, i.e. ≲ 9 ms of light time; that is the
- * dominant error of our BJD (see barycentric.ts). The site uses astronomy-engine's
+ * Accuracy: astronomy-engine's Earth agrees with ERFA's epv00 (itself within ~11 km of
+ * JPL DE405) to ≲ 3000 km over 1990–2030, i.e. ≲ 10 ms of light time; that is the dominant
+ * error of our BJD (see barycentric.ts). The site uses astronomy-engine's
  * ellipsoid (a = 6378.1366 km, 1/f = 298.25642), which differs from WGS84 by < 0.5 m
  * (< 2 ns); polar motion (~10 m) is ignored.
  */

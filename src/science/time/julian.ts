@@ -98,7 +98,11 @@ export function jdToMjd(jd: JdInput): JulianDate {
 /** Julian Date (two parts) from an MJD (one number or two parts). */
 export function mjdToJd(mjd: JdInput): JulianDate {
   const m = typeof mjd === 'number' ? { jd1: mjd, jd2: 0 } : mjd;
-  return normalizeJd({ jd1: m.jd1 + MJD_ZERO_JD, jd2: m.jd2 }, 'mjd');
+  requireFinite(m.jd1, 'mjd', -1e9, 1e9);
+  requireFinite(m.jd2, 'mjd', -1e9, 1e9);
+  // Split off the whole days first: adding 2400000.5 to a fractional MJD would round it to 40 µs.
+  const day = Math.floor(m.jd1);
+  return normalizeJd({ jd1: day + MJD_ZERO_JD, jd2: m.jd1 - day + m.jd2 }, 'mjd');
 }
 
 /**

@@ -22,7 +22,6 @@ export interface LeapSecondEntry {
   readonly taiMinusUtcS: number;
 }
 
-// prettier-ignore
 export const LEAP_SECONDS: readonly LeapSecondEntry[] = Object.freeze([
   { mjd: 41317, taiMinusUtcS: 10 }, // 1972-01-01
   { mjd: 41499, taiMinusUtcS: 11 }, // 1972-07-01

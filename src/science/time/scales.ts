@@ -41,14 +41,18 @@ export function utcToTai(jdUtc: JdInput): JulianDate {
 
 export function taiToUtc(jdTai: JdInput): JulianDate {
   const n = normalizeJd(jdTai, 'jdTai');
-  const taiDay = n.jd1 - MJD_ZERO_JD;
-  let day = taiDay; // TAI is ahead of UTC, so the UTC day is this one or the one before
-  let seconds = 0;
-  for (let iter = 0; iter < 4; iter++) {
-    seconds = (taiDay - day) * SECONDS_PER_DAY + n.jd2 * SECONDS_PER_DAY - taiMinusUtcOnDay(day);
-    if (seconds < 0) day -= 1;
-    else if (seconds >= utcDayLengthS(day)) day += 1;
-    else break;
+  // TAI is ahead of UTC by 10–37 s, so the UTC day is the TAI day or the one before.
+  let day = n.jd1 - MJD_ZERO_JD;
+  const taiSeconds = n.jd2 * SECONDS_PER_DAY;
+  let seconds = taiSeconds - taiMinusUtcOnDay(day);
+  if (seconds < 0) {
+    day -= 1;
+    seconds = taiSeconds - taiMinusUtcOnDay(day) + SECONDS_PER_DAY;
+    // Within rounding of the day boundary: the next day's first instant.
+    if (seconds >= utcDayLengthS(day)) {
+      day += 1;
+      seconds = 0;
+    }
   }
   return normalizeJd({ jd1: day + MJD_ZERO_JD, jd2: seconds / utcDayLengthS(day) });
 }

@@ -19,7 +19,6 @@
 import { J2000_JD, type JulianDate } from './julian.js';
 
 // [amplitude µs, frequency rad/millennium, phase rad]
-// prettier-ignore
 const T0_TERMS: readonly (readonly [number, number, number])[] = [
   [1656.674564, 6283.075849991, 6.240054195],
   [22.417471, 5753.384884897, 4.296977442],
@@ -62,7 +61,6 @@ const T0_TERMS: readonly (readonly [number, number, number])[] = [
   [0.048042, 2146.165416475, 1.495846011],
   [0.048373, 155.420399434, 2.251573730],
 ];
-// prettier-ignore
 const T1_TERMS: readonly (readonly [number, number, number])[] = [
   [102.156724, 6283.075849991, 4.249032005],
   [1.706807, 12566.151699983, 4.205904248],
@@ -71,13 +69,11 @@ const T1_TERMS: readonly (readonly [number, number, number])[] = [
   [0.210568, -3.523118349, 6.262738348],
   [0.077996, 5223.693919802, 4.670344204],
 ];
-// prettier-ignore
 const T2_TERMS: readonly (readonly [number, number, number])[] = [
   [4.322990, 6283.075849991, 2.642893748],
   [0.406495, 0, 4.712388980],
   [0.122605, 12566.151699983, 2.438140634],
 ];
-// prettier-ignore
 const T3_TERMS: readonly (readonly [number, number, number])[] = [
   [0.143388, 6283.075849991, 1.131453581],
 ];

@@ -303,10 +303,12 @@ export function fftPlanFor(size: number): FftPlan {
  * output indices k ≡ c (mod R) with c ∈ [cFrom, cTo); added into outRe/outIm (length ≥
  * count). Different residues write different k, so they can be split between threads.
  *
- * With grid node p of point i at position x_i = N·frac(fStep·t_i) and k = R·a + c:
+ * The points are extirpolated once onto grid nodes p at positions x_i = N·fStep·t_i
+ * (complex weights h·exp(2πi fStart t)). With k = R·a + c,
  *   exp(2πi p k/N) = exp(2πi p c/N) · exp(2πi p a/L),
- * so S[R·a + c] = FFT_L(G_c)[a] where G_c[p mod L] += g_p · exp(2πi p c/N): each residue
- * is one extirpolation onto L nodes with a phase ramp, and one FFT of length L.
+ * so S[R·a + c] = FFT_L(G_c)[a] where G_c[p mod L] = Σ g_p·exp(2πi p c/N): per residue a
+ * phase ramp over the occupied nodes (about N·fStep·T of them: usually far fewer than
+ * N), one fold onto L nodes and one FFT of length L.
  */
 export function fastSumsResidues(
   t: Float64Array,
@@ -331,86 +333,76 @@ export function fastSumsResidues(
   const gIm = sc.im;
   const n = t.length;
   const maskL = L - 1;
-  // Per point: its first node, the Lagrange weights of its position x = N·frac(fStep·t)
-  // times its complex weight h·exp(2πi fStart t), and the phasor exp(2πi first/N).
-  const denom = lagrangeDenominators(order);
   const half = Math.floor((order - 1) / 2);
-  const firstNode = new Int32Array(n);
-  const nodeRe = new Float64Array(n * order);
-  const nodeIm = new Float64Array(n * order);
-  const zRe = new Float64Array(n);
-  const zIm = new Float64Array(n);
+  // Occupied nodes: p ∈ [pLo, pLo + P). Without wrap-around (all fStep·t in [0, 1)) the
+  // extent follows the data; otherwise positions are reduced mod N and all N nodes count.
+  let tMin = Infinity;
+  let tMax = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (t[i] < tMin) tMin = t[i];
+    if (t[i] > tMax) tMax = t[i];
+  }
+  const wraps = !(tMin >= 0 && fStep * tMax < 1 - 1e-12);
+  const pLo = wraps ? 0 : Math.floor(N * fStep * tMin) - half - 1;
+  const P = wraps ? N : Math.min(N + order + 2, Math.floor(N * fStep * tMax) + order + 3 - pLo);
+  const vRe = new Float64Array(P);
+  const vIm = new Float64Array(P);
+  const denom = lagrangeDenominators(order);
   const lag = new Float64Array(order);
   for (let i = 0; i < n; i++) {
     const ti = t[i];
     const a = cycles(fStart * ti);
     const wr = h[i] * Math.cos(a);
     const wi = h[i] * Math.sin(a);
-    let u = fStep * ti;
-    u -= Math.floor(u);
-    const x = u * N;
-    const ix = Math.min(Math.floor(x), N - 1);
-    let first = ix - half;
-    if (first < 0) first += N;
-    firstNode[i] = first;
+    let x: number;
+    if (wraps) {
+      let u = fStep * ti;
+      u -= Math.floor(u);
+      x = u * N;
+    } else x = N * fStep * ti;
+    const ix = Math.floor(x);
+    const first = ix - half;
     if (x === ix) {
       lag.fill(0);
       lag[half] = 1;
-    } else lagrangeWeights(x - (ix - half), order, denom, lag, 0);
+    } else lagrangeWeights(x - first, order, denom, lag, 0);
     for (let q = 0; q < order; q++) {
-      nodeRe[i * order + q] = lag[q] * wr;
-      nodeIm[i * order + q] = lag[q] * wi;
+      let p = first + q - pLo;
+      if (wraps) p = ((p % N) + N) % N;
+      vRe[p] += lag[q] * wr;
+      vIm[p] += lag[q] * wi;
     }
-    const b = cycles(first / N);
-    zRe[i] = Math.cos(b);
-    zIm[i] = Math.sin(b);
   }
-  // Running phasors exp(2πi·first·c/N), advanced from c = 0 (re-seeded every 64 residues).
-  const pRe = new Float64Array(n);
-  const pIm = new Float64Array(n);
-  const stepRe = new Float64Array(order);
-  const stepIm = new Float64Array(order);
   for (let c = cFrom; c < cTo; c++) {
-    if (c === cFrom || (c & 63) === 0) {
-      for (let i = 0; i < n; i++) {
-        const b = cycles(((firstNode[i] * c) % N) / N);
-        pRe[i] = Math.cos(b);
-        pIm[i] = Math.sin(b);
-      }
-    }
-    // exp(2πi q c/N) for the nodes q = 0 … order−1 after the first.
-    for (let q = 0; q < order; q++) {
-      const b = cycles((q * c) / N);
-      stepRe[q] = Math.cos(b);
-      stepIm[q] = Math.sin(b);
-    }
     gRe.fill(0);
     gIm.fill(0);
-    for (let i = 0; i < n; i++) {
-      const ar = pRe[i];
-      const ai = pIm[i];
-      const first = firstNode[i];
-      const o = i * order;
-      for (let q = 0; q < order; q++) {
-        // phase exp(2πi (first + q) c/N) = p_i · step_q
-        const er = ar * stepRe[q] - ai * stepIm[q];
-        const ei = ar * stepIm[q] + ai * stepRe[q];
-        const vr = nodeRe[o + q];
-        const vi = nodeIm[o + q];
-        const slot = rev[(first + q) & maskL];
-        gRe[slot] += vr * er - vi * ei;
-        gIm[slot] += vr * ei + vi * er;
+    // Ramp exp(2πi p c/N) along p by rotation, re-seeded every 1024 nodes.
+    const step = cycles(c / N);
+    const stepC = Math.cos(step);
+    const stepS = Math.sin(step);
+    let er = 1;
+    let ei = 0;
+    for (let j = 0; j < P; j++) {
+      const p = j + pLo;
+      if ((j & 1023) === 0) {
+        const b = cycles(((((p % N) + N) % N) * c) % N / N);
+        er = Math.cos(b);
+        ei = Math.sin(b);
       }
-      // Advance to residue c + 1.
-      const zr = zRe[i];
-      const zi = zIm[i];
-      pRe[i] = ar * zr - ai * zi;
-      pIm[i] = ar * zi + ai * zr;
+      const xr = vRe[j];
+      const xi = vIm[j];
+      const slot = p & maskL;
+      gRe[slot] += xr * er - xi * ei;
+      gIm[slot] += xr * ei + xi * er;
+      const en = er * stepC - ei * stepS;
+      ei = er * stepS + ei * stepC;
+      er = en;
     }
-    plan.transformBitReversed(gRe, gIm, 1);
+    plan.transformToBitReversed(gRe, gIm, 1);
     for (let a = 0, k = c; k < count; a++, k += R) {
-      outRe[k] += gRe[a];
-      outIm[k] += gIm[a];
+      const slot = rev[a];
+      outRe[k] += gRe[slot];
+      outIm[k] += gIm[slot];
     }
   }
 }

@@ -113,13 +113,16 @@ export const SIP_NEWTON_STOP_PX = 1e-6;
 const NEWTON_MAX_ITER = 50;
 
 /**
- * Solves u + f(u, v) = U, v + g(u, v) = V for (u, v) by Newton's method from (u0, v0),
- * writing the result to out[0..1] (NaN when it does not converge).
+ * Solves u + f(u, v) = U, v + g(u, v) = V for (u, v) by Newton's method. In: io = [U, V, u0,
+ * v0] (u0, v0 the first guess); out: io[0..1] = (u, v), NaN when it does not converge.
+ * (Numbers travel in an array so that calls from the loops box nothing.)
  */
-export function sipInvertNewton(k: SipKernel, U: number, V: number, u0: number, v0: number, out: Float64Array): void {
+export function sipInvertNewton(k: SipKernel, io: Float64Array): void {
   const { a, b, aU, aV, bU, bV } = k;
-  let u = u0;
-  let v = v0;
+  const U = io[0];
+  const V = io[1];
+  let u = io[2];
+  let v = io[3];
   for (let it = 0; it < NEWTON_MAX_ITER; it++) {
     const ru = u + a.f(a.c, u, v) - U;
     const rv = v + b.f(b.c, u, v) - V;
@@ -136,10 +139,10 @@ export function sipInvertNewton(k: SipKernel, U: number, V: number, u0: number, 
       if (Number.isFinite(u) && Number.isFinite(v)) continue;
       break;
     }
-    out[0] = u;
-    out[1] = v;
+    io[0] = u;
+    io[1] = v;
     return;
   }
-  out[0] = NaN;
-  out[1] = NaN;
+  io[0] = NaN;
+  io[1] = NaN;
 }

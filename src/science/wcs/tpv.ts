@@ -71,9 +71,12 @@ export interface TpvKernel {
   readonly hasRadial: boolean;
   /** Inverse of the linear part [[∂ξ/∂x, ∂ξ/∂y], [∂η/∂x, ∂η/∂y]] at the origin, for Newton's first guess. */
   readonly linearInverse: Float64Array | null;
+  /** Newton stops after a step smaller than this (degrees). */
+  readonly stopDeg: number;
 }
 
-export function tpvKernel(tpv: Tpv): TpvKernel {
+/** `stopDeg`: Newton's stopping step in degrees (the caller scales ~1e-9 px by the pixel size). */
+export function tpvKernel(tpv: Tpv, stopDeg: number): TpvKernel {
   let order = 1;
   for (let j = 0; j < TPV_TERMS; j++) {
     const t = TPV_BASIS[j];
@@ -115,6 +118,7 @@ export function tpvKernel(tpv: Tpv): TpvKernel {
     etaRadial,
     hasRadial,
     linearInverse,
+    stopDeg,
   };
 }
 
@@ -129,8 +133,10 @@ function radialDerivative(k: Float64Array, r: number): number {
   return k[0] + r2 * (3 * k[1] + r2 * (5 * k[2] + r2 * 7 * k[3]));
 }
 
-/** (ξ, η) from (x, y), degrees, written to out[0..1]. */
-export function tpvForward(k: TpvKernel, x: number, y: number, out: Float64Array): void {
+/** (ξ, η) from (x, y), degrees: in io = [x, y], out io[0..1] = (ξ, η). */
+export function tpvForward(k: TpvKernel, io: Float64Array): void {
+  const x = io[0];
+  const y = io[1];
   let xi = k.xi.f(k.xi.c, x, y);
   let eta = k.eta.f(k.eta.c, x, y);
   if (k.hasRadial) {
@@ -138,18 +144,20 @@ export function tpvForward(k: TpvKernel, x: number, y: number, out: Float64Array
     xi += radial(k.xiRadial, r);
     eta += radial(k.etaRadial, r);
   }
-  out[0] = xi;
-  out[1] = eta;
+  io[0] = xi;
+  io[1] = eta;
 }
 
 const NEWTON_MAX_ITER = 50;
 
 /**
- * Solves tpvForward(x, y) = (ξ, η) by Newton's method; out[0..1] = (x, y), NaN when it does
- * not converge. `stopDeg` is the step size at which to stop (the caller scales it to pixels).
+ * Solves tpvForward(x, y) = (ξ, η) by Newton's method: in io = [ξ, η], out io[0..1] = (x, y),
+ * NaN when it does not converge.
  */
-export function tpvInverse(k: TpvKernel, xi: number, eta: number, stopDeg: number, out: Float64Array): void {
-  const { xiX, xiY, etaX, etaY } = k;
+export function tpvInverse(k: TpvKernel, io: Float64Array): void {
+  const { xiX, xiY, etaX, etaY, stopDeg } = k;
+  const xi = io[0];
+  const eta = io[1];
   let x = xi - k.xi.c[0];
   let y = eta - k.eta.c[0];
   if (k.linearInverse) {
@@ -187,11 +195,11 @@ export function tpvInverse(k: TpvKernel, xi: number, eta: number, stopDeg: numbe
     y -= dy;
     if (!Number.isFinite(x) || !Number.isFinite(y)) break;
     if (Math.abs(dx) + Math.abs(dy) < stopDeg) {
-      out[0] = x;
-      out[1] = y;
+      io[0] = x;
+      io[1] = y;
       return;
     }
   }
-  out[0] = NaN;
-  out[1] = NaN;
+  io[0] = NaN;
+  io[1] = NaN;
 }

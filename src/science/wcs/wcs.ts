@@ -14,7 +14,7 @@
  * - Linear part precedence when a header mixes conventions (the standard forbids it):
  *   CDi_j, then PCi_j × CDELTi, then CROTA + CDELTi. Note wcslib (astropy) prefers PC over
  *   CD; we follow the files we meet, where a CD matrix written by a solver is the newer
- *   description and a leftover PC block is stale (see docs/decisions/wcs-conventions.md).
+ *   description and a leftover PC block is stale (see README.md in this folder).
  */
 import type { Header, HeaderLike } from '../fits/header.js';
 import { WcsError } from './errors.js';

@@ -85,6 +85,8 @@ describe('two-part JDs', () => {
     expect(jdToMjd(t)).toEqual({ jd1: 59000, jd2: 0.123456789 });
     expect(mjdToJd(jdToMjd(t))).toEqual(t);
     expect(mjdToJd(51544.5)).toEqual({ jd1: 2451544.5, jd2: 0.5 });
+    // the fraction of a one-number MJD survives (2400000.5 + MJD would round it to 40 µs)
+    expect(Math.abs(mjdToJd(59000.123456789).jd2 - (59000.123456789 - 59000)) * 86400).toBeLessThan(1e-11);
   });
 
   it('rejects non-finite input', () => {

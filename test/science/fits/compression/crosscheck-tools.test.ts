@@ -4,6 +4,7 @@
  * installs them (libcfitsio-bin, python3-astropy).
  */
 import { spawnSync } from 'node:child_process';
+import { missingTools } from '../../../helpers/tools.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +14,8 @@ import { writeCrosscheckFiles } from '../../../../scripts/fixtures/compression-c
 
 const SCRIPT = fileURLToPath(new URL('../../../../scripts/fixtures/compression-crosscheck.py', import.meta.url));
 
-function missingTools(): string | undefined {
-  const funpack = spawnSync('funpack', ['-V'], { encoding: 'utf8' });
-  if (funpack.error || funpack.status !== 0) return 'funpack not found (Debian package libcfitsio-bin)';
-  const py = spawnSync('/usr/bin/python3', ['-c', 'import astropy'], { encoding: 'utf8' });
-  if (py.error || py.status !== 0) return "/usr/bin/python3 cannot import astropy (Debian package python3-astropy)";
-  return undefined;
-}
-
-const missing = missingTools();
-if (missing) console.log(`crosscheck-tools: skipped, ${missing}`);
+// Skipped with a message on a bare machine; a failure in CI, which installs the tools.
+const missing = missingTools({ commands: ['funpack'], pythonModules: ['astropy'] });
 
 describe('our compressed files in the reference tools', () => {
   it.skipIf(missing !== undefined)('funpack and astropy read every file with our pixels', () => {
