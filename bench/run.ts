@@ -12,6 +12,7 @@ const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<vo
   fits: () => import('./fits.js'),
   wcs: () => import('./wcs.js'),
   transit: () => import('./transit.js'),
+  inference: () => import('./inference.js'),
 };
 
 async function main(): Promise<void> {

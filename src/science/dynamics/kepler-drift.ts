@@ -11,7 +11,8 @@
  * Mechanics" §6.9.
  *
  * The state is stored as six consecutive doubles (x, y, z, vx, vy, vz) at offset `o`, so
- * the integrator can keep all planets in one Float64Array. No allocation.
+ * the integrator can keep all planets in one Float64Array; callers that drift the same
+ * orbit often may pass 1/mu. No allocation.
  */
 import { DynamicsError } from './errors.js';
 
@@ -20,7 +21,7 @@ const TWO_PI = 2 * Math.PI;
 const ELLIPTIC_MIN = 1e-3;
 const MAX_ITER = 60;
 
-export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number): void {
+export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number, invMu = 1 / mu): void {
   if (dt === 0) return;
   const x = s[o];
   const y = s[o + 1];
@@ -38,8 +39,7 @@ export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number):
     return;
   }
   {
-    // Divisions are slow: form the few reciprocals once.
-    const invMu = 1 / mu;
+    // Divisions are slow: form the few reciprocals once (1/mu may come precomputed).
     const invBeta = 1 / beta;
     const sqrtBeta = Math.sqrt(beta);
     const invSqrtBeta = sqrtBeta * invBeta;
@@ -60,7 +60,7 @@ export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number):
     let lo = m - eBound;
     let hi = m + eBound;
     // Third-order start from the series inversion of F(X) = M (error O(e·M⁴)).
-    const invK = 1 / (1 - ec);
+    const invK = a * invR0; // 1/(1 − e cos E0) = a/r0
     const mk = m * invK;
     let X = mk + mk * mk * invK * (-0.5 * es + (0.5 * es * es * invK - ec / 6) * mk);
     if (!(X > lo && X < hi)) X = m;

@@ -345,7 +345,7 @@ export class TransitSimulator {
       sub[o + 3] = base[o + 3] + half * aBase[q];
       sub[o + 4] = base[o + 4] + half * aBase[q + 1];
       sub[o + 5] = base[o + 5] + half * aBase[q + 2];
-      keplerDrift(sub, o, wh.mu[j], sigma);
+      keplerDrift(sub, o, wh.mu[j], sigma, wh.invMu[j]);
       sub[o + 3] += half * (a0[q] + frac * (a1[q] - a0[q]));
       sub[o + 4] += half * (a0[q + 1] + frac * (a1[q + 1] - a0[q + 1]));
       sub[o + 5] += half * (a0[q + 2] + frac * (a1[q + 2] - a0[q + 2]));

@@ -103,8 +103,9 @@ export class WisdomHolman {
   readonly eta: Float64Array;
   /** η_{i−1}. */
   readonly etaPrev: Float64Array;
-  /** Jacobi Kepler GM per planet. */
+  /** Jacobi Kepler GM per planet, and its reciprocal. */
   readonly mu: Float64Array;
+  readonly invMu: Float64Array;
   /** Jacobi state (6 per planet), in mapping coordinates while integrating. */
   readonly jac: Float64Array;
   /** Jacobi interaction acceleration at the positions in `jac` (3 per planet). */
@@ -154,6 +155,7 @@ export class WisdomHolman {
     this.eta = new Float64Array(n);
     this.etaPrev = new Float64Array(n);
     this.mu = new Float64Array(n);
+    this.invMu = new Float64Array(n);
     this.jac = new Float64Array(6 * n);
     this.acc = new Float64Array(3 * n);
     this.kickAcc = new Float64Array(3 * n);
@@ -200,6 +202,7 @@ export class WisdomHolman {
       prev += masses[i];
       this.eta[i] = prev;
       this.mu[i] = (G * stellarMass * prev) / this.etaPrev[i];
+      this.invMu[i] = 1 / this.mu[i];
       this.fJ[i] = masses[i] / prev;
       this.invEtaPrev[i] = 1 / this.etaPrev[i];
       this.starOverEtaPrev[i] = stellarMass / this.etaPrev[i];
@@ -562,7 +565,8 @@ export class WisdomHolman {
   drift(buf: Float64Array, dt: number): void {
     const n = this.nPlanets;
     const mu = this.mu;
-    for (let i = 0; i < n; i++) keplerDrift(buf, 6 * i, mu[i], dt);
+    const invMu = this.invMu;
+    for (let i = 0; i < n; i++) keplerDrift(buf, 6 * i, mu[i], dt, invMu[i]);
   }
 
   /** Makes `acc` and `kickAcc` valid for the current `jac` (call after loading a state). */
@@ -579,12 +583,13 @@ export class WisdomHolman {
     const jac = this.jac;
     const ka = this.kickAcc;
     const mu = this.mu;
+    const invMu = this.invMu;
     // Kick and drift fused per planet (each planet's drift needs only its own kick).
     for (let i = 0; i < n; i++) {
       jac[6 * i + 3] += half * ka[3 * i];
       jac[6 * i + 4] += half * ka[3 * i + 1];
       jac[6 * i + 5] += half * ka[3 * i + 2];
-      keplerDrift(jac, 6 * i, mu[i], h);
+      keplerDrift(jac, 6 * i, mu[i], h, invMu[i]);
     }
     this.interaction(jac, this.acc);
     this.modify(jac, this.acc, ka);

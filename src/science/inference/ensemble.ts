@@ -34,7 +34,11 @@ export interface CheckpointOptions {
    * valid until `save` resolves: serialise (or copy) them before returning.
    */
   save(state: EnsembleState): Promise<void> | void;
-  /** Include the chain so far, so a resumed run returns the whole chain (default true). */
+  /**
+   * Include the chain so far, so a resumed run returns the whole chain (default true). Only
+   * possible when this run holds the chain from step 0 (not when it was itself resumed from
+   * a state saved without its chain).
+   */
   includeChain?: boolean;
 }
 
@@ -125,10 +129,14 @@ export async function runEnsemble(options: EnsembleOptions): Promise<EnsembleRes
   checkSteps(nSteps);
   const evaluator = pickEvaluator(options.logProb, options.pool);
   const rng = new Rng(seed);
-  const { positions, nDim } = await initialPositions(options, rng, evaluator);
+  const start = await initialPositions(options, rng, evaluator);
+  const { positions, nDim } = start;
   const moves = resolveMoves(options.moves, nDim);
-  const logProb = new Float64Array(nWalkers);
-  await evaluateAll(evaluator, positions, nWalkers, nDim, logProb);
+  let logProb = start.logProb;
+  if (!logProb) {
+    logProb = new Float64Array(nWalkers);
+    await evaluateAll(evaluator, positions, nWalkers, nDim, logProb);
+  }
   for (let w = 0; w < nWalkers; w++) checkInitial(logProb[w], w);
   checkSpan(positions, nWalkers, nDim);
   const state: EnsembleState = {
@@ -201,14 +209,20 @@ function callLogProb(fn: LogProbFn, x: Float64Array, step: number, walker: numbe
   }
 }
 
-async function initialPositions(options: EnsembleOptions, rng: Rng, ev: Evaluator): Promise<{ positions: Float64Array; nDim: number }> {
+async function initialPositions(
+  options: EnsembleOptions,
+  rng: Rng,
+  ev: Evaluator,
+): Promise<{ positions: Float64Array; nDim: number; logProb?: Float64Array }> {
   const { nWalkers, initial } = options;
   if (typeof initial === 'function') {
-    const rows: Float64Array[] = [];
-    for (let w = 0; w < nWalkers; w++) rows.push(drawRow(initial, rng, w, rows[0]?.length));
-    const nDim = rows[0].length;
+    // Copy each draw at once: the function may reuse one buffer.
+    const first = drawRow(initial, rng, 0, undefined);
+    const nDim = first.length;
     checkWalkerCount(nWalkers, nDim);
-    const positions = packRows(rows, nDim);
+    const positions = new Float64Array(nWalkers * nDim);
+    positions.set(first);
+    for (let w = 1; w < nWalkers; w++) positions.set(drawRow(initial, rng, w, nDim), w * nDim);
     // Redraw walkers that start where the probability is zero, in walker order (deterministic).
     const lp = new Float64Array(nWalkers);
     await evaluateAll(ev, positions, nWalkers, nDim, lp);
@@ -224,7 +238,7 @@ async function initialPositions(options: EnsembleOptions, rng: Rng, ev: Evaluato
         lp[w] = one[0];
       }
     }
-    return { positions, nDim };
+    return { positions, nDim, logProb: lp };
   }
   if (initial instanceof Float64Array) {
     const nDim = options.nDim ?? 0;
@@ -388,7 +402,11 @@ async function advance(
         const fn = ev.fn;
         for (let i = 0; i < half; i++) propLp[i] = callLogProb(fn, views[i], step, s0 + i);
       } else {
-        await ev.batch.evaluate(prop, half, nDim, propLp);
+        try {
+          await ev.batch.evaluate(prop, half, nDim, propLp);
+        } catch (err) {
+          throw locateBatchError(err, step, s0);
+        }
       }
       for (let i = 0; i < half; i++) {
         const k = s0 + i;
@@ -421,6 +439,17 @@ async function advance(
   if (state.step > 0) for (let w = 0; w < nWalkers; w++) acceptance[w] = accepted[w] / state.step;
   const final = snapshot(state, undefined, chainLp);
   return { chain, logProb: chainLp, acceptance, state: final, startStep, nSteps: nStored, nWalkers, nDim };
+}
+
+/** A batch evaluator's error with the step added and its row turned into a walker index. */
+function locateBatchError(err: unknown, step: number, firstWalker: number): unknown {
+  if (!(err instanceof InferenceError) || err.code !== 'LOG_PROB_FAILED') return err;
+  const row = err.location.walker;
+  const where = { step, worker: err.location.worker, walker: row === undefined ? undefined : firstWalker + row };
+  const message = err.message.replace(/^.*?: (?=log-probability)/, '');
+  const located = new InferenceError('LOG_PROB_FAILED', message, where);
+  (located as { cause?: unknown }).cause = err;
+  return located;
 }
 
 /** A self-contained copy of the state (chain views added when given). */

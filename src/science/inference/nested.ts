@@ -91,6 +91,8 @@ export interface NestedResult {
 const MAX_LIVE_VALUES = 1 << 24;
 /** Neal's limit m on stepping-out steps per slice. */
 const STEP_OUT_LIMIT = 50;
+/** Consecutive bound proposals outside the cube (or lost to overlap) before sampling the cube instead. */
+const MAX_BOUND_MISSES = 100_000;
 /** Shrinkage steps after which a slice is declared stuck (never reached in practice). */
 const SHRINK_LIMIT = 200;
 
@@ -209,9 +211,12 @@ export function nestedSample(options: NestedOptions): NestedResult {
 
   /** Rejection sampling inside the bound (or the cube); leaves the point in candU/candV. */
   const drawUniform = (logLStar: number): number => {
+    let misses = 0; // proposals rejected before any likelihood call
     while (true) {
       const es = ells;
-      if (es === null || bound === 'none') {
+      // A bound that barely overlaps the cube (or is all overlap) would spin here without
+      // ever calling the likelihood, out of reach of maxCalls: fall back to the cube.
+      if (es === null || bound === 'none' || misses > MAX_BOUND_MISSES) {
         rng.fillUniform(candU);
       } else {
         let k = 0;
@@ -220,13 +225,20 @@ export function nestedSample(options: NestedOptions): NestedResult {
           while (k < es.length - 1 && cumVolume[k] <= r) k++;
         }
         sampleEllipsoid(es[k], rng, candU, tmp);
-        if (!inCube(candU)) continue;
+        if (!inCube(candU)) {
+          misses++;
+          continue;
+        }
         if (es.length > 1) {
           let q = 0;
           for (let j = 0; j < es.length; j++) if (ellipsoidRadius2(es[j], candU, 0, tmp) <= 1) q++;
-          if (q > 1 && rng.uniform() * q >= 1) continue;
+          if (q > 1 && rng.uniform() * q >= 1) {
+            misses++;
+            continue;
+          }
         }
       }
+      misses = 0;
       const l = evaluate();
       if (l > logLStar) return l;
     }

@@ -42,7 +42,7 @@ export interface LombScargleOptions {
   normalization?: Normalization;
   /** 'auto' (default) picks the exact sums when they are cheap, else the fast ones. */
   method?: PeriodogramMethod;
-  /** Settings of the fast method (oversampling 5, order 4 by default, as astropy). */
+  /** Settings of the fast method (see DEFAULT_FAST_SETTINGS). */
   fast?: Partial<FastSumSettings>;
 }
 
@@ -55,15 +55,18 @@ export interface ResolvedOptions {
   fast: FastSumSettings;
 }
 
+/** Data whose weighted variance is below this fraction of their mean square count as constant. */
+export const CONSTANT_TOLERANCE = 1e-24;
+
 /** Most Fourier terms accepted (the per-frequency solve grows as nterms³). */
 export const MAX_NTERMS = 16;
 
 const NORMALIZATIONS: readonly Normalization[] = ['standard', 'model', 'log', 'psd'];
 
 /**
- * The method 'auto' resolves to: exact when its O(N·M) cost is below about 1.5 × the fast
- * method's estimated cost (it is then also more accurate), else fast. Explicit frequency
- * arrays always use the exact sums.
+ * The method 'auto' resolves to: exact when it is cheap in absolute terms (about 10 ms)
+ * or below about 1.5 × the fast method's estimated cost — it is then also more accurate —
+ * else fast. Explicit frequency arrays always use the exact sums.
  */
 export function resolveMethod(
   nPoints: number,
@@ -83,7 +86,7 @@ export function resolveMethod(
   // point-frequency step (a rotation and 2·nterms accumulations per harmonic) ≈ 5 of them.
   const exactCost = 5 * nPoints * grid.count * nterms;
   const fastCost = 3 * nterms * R * (2 * nPoints * fast.order + L * Math.log2(L));
-  return exactCost <= 1.5 * fastCost ? 'exact' : 'fast';
+  return exactCost <= 2e7 || exactCost <= 1.5 * fastCost ? 'exact' : 'fast';
 }
 
 export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Array, options: LombScargleOptions = {}): ResolvedOptions {
@@ -94,7 +97,7 @@ export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Arr
     throw new TimeseriesError('BAD_ARGUMENT', `unknown normalization '${String(normalization)}' (use ${NORMALIZATIONS.join(', ')})`, { parameter: 'normalization' });
   }
   const fast = { ...DEFAULT_FAST_SETTINGS, ...options.fast };
-  requireInteger(fast.order, 'fast.order', 2, 16);
+  requireInteger(fast.order, 'fast.order', 2, 24);
   if (!(fast.oversampling >= 1 && fast.oversampling <= 64)) {
     throw new TimeseriesError('BAD_ARGUMENT', `must be a number in [1, 64], got ${fast.oversampling}`, { parameter: 'fast.oversampling' });
   }
@@ -172,7 +175,7 @@ export function assembleSingleBand(series: PreparedSeries, o: ResolvedOptions, s
   const yyTotal = band.sumWYY;
   const W = band.sumW;
   const Y = band.sumWY;
-  if (!(chi2Ref > 0)) return power; // constant data: nothing to explain
+  if (!(chi2Ref > CONSTANT_TOLERANCE * series.yScale2)) return power; // constant data: nothing to explain
   if (h === 1) {
     const oC = 0;
     const oS = m;

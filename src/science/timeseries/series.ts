@@ -44,6 +44,8 @@ export interface PreparedSeries {
   sumRawWeight: number;
   /** max(t) − min(t) in days. */
   baselineDays: number;
+  /** Σ w·y² of the input values before centring (normalised weights): a scale for "constant". */
+  yScale2: number;
 }
 
 /** Most points a periodogram accepts (guards allocations of several arrays per point). */
@@ -95,11 +97,14 @@ export function prepareSeries(
   let tMin = Infinity;
   let tMax = -Infinity;
   let sumRaw = 0;
+  let yScale2 = 0;
   for (let i = 0; i < n; i++) {
     if (t[i] < tMin) tMin = t[i];
     if (t[i] > tMax) tMax = t[i];
     sumRaw += 1 / (dy[i] * dy[i]);
+    yScale2 += (y[i] * y[i]) / (dy[i] * dy[i]);
   }
+  yScale2 /= sumRaw;
   const tRef = n > 0 ? t[0] : 0;
   const counts = new Int32Array(nBands);
   for (let i = 0; i < n; i++) counts[band ? band[i] : 0]++;
@@ -137,5 +142,5 @@ export function prepareSeries(
     bd.sumWY = sumWY;
     bd.sumWYY = sumWYY;
   }
-  return { n, tRef, bands, sumRawWeight: sumRaw, baselineDays: n > 0 ? tMax - tMin : 0 };
+  return { n, tRef, bands, sumRawWeight: sumRaw, baselineDays: n > 0 ? tMax - tMin : 0, yScale2 };
 }

@@ -8,7 +8,18 @@
  */
 export * from './errors.js';
 export * from './wcs.js';
-export * from './transform.js';
+export {
+  intermediateToSky,
+  pixToIntermediate,
+  pixToSky,
+  pixToSkyBatch,
+  pixToSkyDerivatives,
+  pixToUnitVector,
+  skyToIntermediate,
+  skyToPix,
+  skyToPixBatch,
+  type SkyToPixOptions,
+} from './transform.js';
 export * from './geometry.js';
 export * from './fit.js';
 export type { Sip, SipPolynomial, SipTerm } from './sip.js';

@@ -49,8 +49,6 @@ export interface WcsKernel {
   readonly m: Float64Array;
   readonly sip: SipKernel | null;
   readonly tpv: TpvKernel | null;
-  /** Newton stop for TPV, in degrees of intermediate coordinates (≈ 1e-9 px). */
-  readonly tpvStopDeg: number;
 }
 
 // Derived kernels are pure functions of an immutable Wcs, so they are memoised per object.
@@ -82,13 +80,13 @@ function buildKernel(wcs: Wcs): WcsKernel {
     i11: c00 / det,
     m: nativeToCelestialMatrix(alphaP, deltaP, wcs.lonpole),
     sip: wcs.sip ? sipKernel(wcs.sip) : null,
-    tpv: wcs.tpv ? tpvKernel(wcs.tpv) : null,
-    tpvStopDeg: 1e-9 * Math.sqrt(Math.abs(det)),
+    // TPV Newton stops at a step of ~1e-9 px.
+    tpv: wcs.tpv ? tpvKernel(wcs.tpv, 1e-9 * Math.sqrt(Math.abs(det))) : null,
   };
 }
 
 // ---------------------------------------------------------------------------------------
-// Per-point cores (shared by the scalar functions and the generic batch loops)
+// Per-point cores (the scalar API; the batch loops repeat the same operations inline)
 
 /** Projection-plane coordinates (x, y) in degrees of a pixel, written to out[0..1]. */
 function pixToPlane(k: WcsKernel, xPx: number, yPx: number, out: Float64Array): void {
@@ -103,12 +101,9 @@ function pixToPlane(k: WcsKernel, xPx: number, yPx: number, out: Float64Array): 
   }
   const x = k.c00 * u + k.c01 * v;
   const y = k.c10 * u + k.c11 * v;
-  if (k.tpv) {
-    tpvForward(k.tpv, x, y, out);
-    return;
-  }
   out[0] = x;
   out[1] = y;
+  if (k.tpv) tpvForward(k.tpv, out);
 }
 
 /** Celestial (lon, lat) in degrees of projection-plane (x, y) degrees, written to out[0..1]. */
@@ -159,7 +154,9 @@ function skyToPlane(k: WcsKernel, raDeg: number, decDeg: number, out: Float64Arr
 /** Pixel of projection-plane (x, y) degrees, written to out[0..1]. */
 function planeToPix(k: WcsKernel, x: number, y: number, exact: boolean, out: Float64Array): void {
   if (k.tpv) {
-    tpvInverse(k.tpv, x, y, k.tpvStopDeg, out);
+    out[0] = x;
+    out[1] = y;
+    tpvInverse(k.tpv, out);
     x = out[0];
     y = out[1];
   }
@@ -174,9 +171,10 @@ function planeToPix(k: WcsKernel, x: number, y: number, exact: boolean, out: Flo
       v = V + sip.bp.f(sip.bp.c, U, V);
     }
     if (exact || !sip.ap) {
-      sipInvertNewton(sip, U, V, u, v, out);
-      u = out[0];
-      v = out[1];
+      const io = Float64Array.of(U, V, u, v);
+      sipInvertNewton(sip, io);
+      u = io[0];
+      v = io[1];
     }
   }
   out[0] = u + k.x0;
@@ -339,7 +337,19 @@ export function skyToPixBatch(
 // V8 re-reads an imported binding through its module cell at every use, which in these
 // loops costs up to a factor of three.
 
-/** Pixel → sky: the hot loop (TAN inline; SIP and TPV through local function references). */
+// atan2 reduction constants, as in trig.ts (same expressions, so the same doubles).
+const HALF_PI = Math.PI / 2;
+const QUARTER_PI = Math.PI / 4;
+const EIGHTH_PI = Math.PI / 8;
+const TAN_PI_16 = Math.tan(Math.PI / 16);
+const TAN_3PI_16 = Math.tan((3 * Math.PI) / 16);
+const TAN_PI_8 = Math.SQRT2 - 1;
+
+/**
+ * Pixel → sky: the hot loop. TAN and both atan2s are written out inline (trig.ts atan2Fast,
+ * same operations, so batch and scalar results are identical): as calls, V8's inlining
+ * budget runs out once SIP is added and an un-inlined call boxes every double it passes.
+ */
 function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Float64Array, dec: Float64Array, n: number): void {
   const { x0, y0, c00, c01, c10, c11 } = k;
   const m = k.m;
@@ -347,7 +357,6 @@ function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Floa
   const m0 = m[0], m1 = m[1], m2 = m[2] * R2D;
   const m3 = m[3], m4 = m[4], m5 = m[5] * R2D;
   const m6 = m[6], m7 = m[7], m8 = m[8] * R2D;
-  const atan2 = atan2Fast;
   const sip = k.sip;
   const fa = sip ? sip.a.f : null;
   const fb = sip ? sip.b.f : null;
@@ -356,6 +365,7 @@ function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Floa
   const tpv = k.tpv;
   const tpvFwd = tpvForward;
   const t = new Float64Array(2);
+  const T16 = TAN_PI_16, T316 = TAN_3PI_16, T8 = TAN_PI_8, Q = QUARTER_PI, E = EIGHTH_PI, H = HALF_PI, PI = Math.PI;
   for (let i = 0; i < n; i++) {
     let u = xs[i] - x0;
     let v = ys[i] - y0;
@@ -368,18 +378,83 @@ function pixToSkyLoop(k: WcsKernel, xs: Float64Array, ys: Float64Array, ra: Floa
     let x = c00 * u + c01 * v;
     let y = c10 * u + c11 * v;
     if (tpv !== null) {
-      tpvFwd(tpv, x, y, t);
+      t[0] = x;
+      t[1] = y;
+      tpvFwd(tpv, t);
       x = t[0];
       y = t[1];
     }
     const cx = m1 * x - m0 * y + m2;
     const cy = m4 * x - m3 * y + m5;
     const cz = m7 * x - m6 * y + m8;
-    let a = atan2(cy, cx) * R2D;
-    if (a < 0) a += 360;
-    if (a >= 360) a -= 360;
-    ra[i] = a;
-    dec[i] = atan2(cz, Math.sqrt(cx * cx + cy * cy)) * R2D;
+    // RA = atan2(cy, cx)
+    {
+      const ax = Math.abs(cx);
+      const ay = Math.abs(cy);
+      const swap = ay > ax;
+      let s = swap ? ax : ay;
+      let w = swap ? ay : ax;
+      let base = 0;
+      if (s > w * T16) {
+        if (s > w * T316) {
+          const s2 = s - w;
+          w = w + s;
+          s = s2;
+          base = Q;
+        } else {
+          const s2 = s - w * T8;
+          w = w + s * T8;
+          s = s2;
+          base = E;
+        }
+      }
+      const z = w === 0 ? 0 : s / w;
+      const z2 = z * z;
+      const z4 = z2 * z2;
+      const z8 = z4 * z4;
+      const q0 = 1 - z2 * (1 / 3) + z4 * (1 / 5 - z2 * (1 / 7));
+      const q1 = 1 / 9 - z2 * (1 / 11) + z4 * (1 / 13 - z2 * (1 / 15));
+      const q2 = 1 / 17 - z2 * (1 / 19) + z4 * (1 / 21);
+      let r = base + z * (q0 + z8 * (q1 + z8 * q2));
+      if (swap) r = H - r;
+      if (cx < 0) r = PI - r;
+      let a = (cy < 0 ? -r : r) * R2D;
+      if (a < 0) a += 360;
+      if (a >= 360) a -= 360;
+      ra[i] = a;
+    }
+    // Dec = atan2(cz, ρ), ρ ≥ 0
+    {
+      const ax = Math.sqrt(cx * cx + cy * cy);
+      const ay = Math.abs(cz);
+      const swap = ay > ax;
+      let s = swap ? ax : ay;
+      let w = swap ? ay : ax;
+      let base = 0;
+      if (s > w * T16) {
+        if (s > w * T316) {
+          const s2 = s - w;
+          w = w + s;
+          s = s2;
+          base = Q;
+        } else {
+          const s2 = s - w * T8;
+          w = w + s * T8;
+          s = s2;
+          base = E;
+        }
+      }
+      const z = w === 0 ? 0 : s / w;
+      const z2 = z * z;
+      const z4 = z2 * z2;
+      const z8 = z4 * z4;
+      const q0 = 1 - z2 * (1 / 3) + z4 * (1 / 5 - z2 * (1 / 7));
+      const q1 = 1 / 9 - z2 * (1 / 11) + z4 * (1 / 13 - z2 * (1 / 15));
+      const q2 = 1 / 17 - z2 * (1 / 19) + z4 * (1 / 21);
+      let r = base + z * (q0 + z8 * (q1 + z8 * q2));
+      if (swap) r = H - r;
+      dec[i] = (cz < 0 ? -r : r) * R2D;
+    }
   }
 }
 
@@ -407,8 +482,7 @@ function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Flo
   const sipNewton = sipInvertNewton;
   const tpv = k.tpv;
   const tpvInv = tpvInverse;
-  const tpvStop = k.tpvStopDeg;
-  const t = new Float64Array(2);
+  const t = new Float64Array(4);
   let outOfRange = false;
   for (let i = 0; i < n; i++) {
     const a = ra[i];
@@ -448,7 +522,9 @@ function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Flo
     let x = ny * s;
     let y = -nx * s;
     if (tpv !== null) {
-      tpvInv(tpv, x, y, tpvStop, t);
+      t[0] = x;
+      t[1] = y;
+      tpvInv(tpv, t);
       x = t[0];
       y = t[1];
     }
@@ -461,7 +537,11 @@ function skyToPixLoop(k: WcsKernel, ra: Float64Array, dec: Float64Array, xs: Flo
       v = V + fbp(cbp, U, V);
     }
     if (newton) {
-      sipNewton(sip, U, V, u, v, t);
+      t[0] = U;
+      t[1] = V;
+      t[2] = u;
+      t[3] = v;
+      sipNewton(sip, t);
       u = t[0];
       v = t[1];
     }

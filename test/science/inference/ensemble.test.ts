@@ -157,6 +157,11 @@ describe('runEnsemble: behaviour and errors', () => {
     const a = await runEnsemble({ logProb: iso, nWalkers: 8, nSteps: 10, seed: 1, initial: rows });
     const b = await runEnsemble({ logProb: iso, nWalkers: 8, nSteps: 10, seed: 1, initial: flat, nDim: 2 });
     expect(b.chain).toEqual(a.chain);
+    // A draw function reusing one buffer gives the same run as one returning fresh arrays.
+    const buf = new Float64Array(2);
+    const reusing = await runEnsemble({ logProb: iso, nWalkers: 8, nSteps: 10, seed: 1, initial: (rng) => { buf[0] = rng.normal(); buf[1] = rng.normal(); return buf; } });
+    const fresh = await runEnsemble({ logProb: iso, nWalkers: 8, nSteps: 10, seed: 1, initial: startBall([0, 0], 1) });
+    expect(reusing.chain).toEqual(fresh.chain);
     const halfPlane = (x: Float64Array) => (x[0] < 0 ? -Infinity : iso(x));
     const c = await runEnsemble({ logProb: halfPlane, nWalkers: 8, nSteps: 30, seed: 1, initial: startBall([0, 0], 1) });
     for (let k = 0; k < c.chain.length; k += 2) expect(c.chain[k]).toBeGreaterThanOrEqual(0);

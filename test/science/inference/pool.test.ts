@@ -74,6 +74,22 @@ describe('LogProbPool', () => {
     }
   });
 
+  it('locates a worker failure during a run by step and walker', async () => {
+    const pool = await startPool({ module: MODULE, exportName: 'throwing', workers: 2 });
+    try {
+      const err = await runEnsemble({ ...opts, nSteps: 2000, pool, initial: (rng) => Float64Array.of(0.3 * rng.normal(), rng.normal(), rng.normal()) }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'LOG_PROB_FAILED' });
+      const loc = (err as InferenceError).location;
+      expect(loc.step).toBeGreaterThan(0);
+      expect(loc.walker).toBeGreaterThanOrEqual(0);
+      expect(loc.walker).toBeLessThan(10);
+      expect(loc.worker === 0 || loc.worker === 1).toBe(true);
+      expect((err as InferenceError).message).toMatch(/^step \d+ walker \d+ worker \d: log-probability threw in a worker: x\[0\] too large/);
+    } finally {
+      await pool.stop();
+    }
+  });
+
   it('turns a dying worker into a POOL error and a broken pool', async () => {
     const pool = await startPool({ module: MODULE, exportName: 'dying', workers: 2 });
     try {

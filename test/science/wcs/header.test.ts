@@ -199,6 +199,17 @@ describe('errors', () => {
     const tpv = withCards([['CTYPE1', 'RA---TPV'], ['CTYPE2', 'DEC--TPV'], ['PV1_1', 1], ['PV2_1', 1], ['PV1_40', 1e-3]], ['CTYPE1', 'CTYPE2']);
     expectWcsError(() => wcsFromHeader(tpv), 'UNSUPPORTED', 'PV1_40');
   });
+  it('createWcs derives CTYPE from the axis names and the distortion', () => {
+    const base = { crpix: [0, 0] as [number, number], crval: [0, 0] as [number, number], cd: [1, 0, 0, 1] as [number, number, number, number] };
+    expect(createWcs(base).ctype).toEqual(['RA---TAN', 'DEC--TAN']);
+    expect(createWcs({ ...base, sip: { a: { order: 2, terms: [] }, b: { order: 2, terms: [] } } }).ctype).toEqual(['RA---TAN-SIP', 'DEC--TAN-SIP']);
+    const pv = new Array<number>(40).fill(0);
+    pv[1] = 1;
+    const g = createWcs({ ...base, ctype: ['GLON-TAN', 'GLAT-TAN'], tpv: { pv1: pv, pv2: pv }, radesys: 'FK5' });
+    expect(g.ctype).toEqual(['GLON-TPV', 'GLAT-TPV']);
+    expect(g.radesys).toBe(''); // not an equatorial frame
+  });
+
   it('createWcs rejects impossible parameters', () => {
     const ok = { crpix: [0, 0] as [number, number], crval: [0, 0] as [number, number], cd: [1, 0, 0, 1] as [number, number, number, number] };
     expect(() => createWcs({ ...ok, cd: [1, 2, 2, 4] })).toThrow(WcsError);
