@@ -11,8 +11,7 @@
  * Mechanics" §6.9.
  *
  * The state is stored as six consecutive doubles (x, y, z, vx, vy, vz) at offset `o`, so
- * the integrator can keep all planets in one Float64Array; callers that drift the same
- * orbit often may pass 1/mu. No allocation.
+ * the integrator can keep all planets in one Float64Array. No allocation in the packed form.
  */
 import { DynamicsError } from './errors.js';
 
@@ -21,7 +20,19 @@ const TWO_PI = 2 * Math.PI;
 const ELLIPTIC_MIN = 1e-3;
 const MAX_ITER = 60;
 
-export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number, invMu = 1 / mu): void {
+export function keplerDrift(s: Float64Array, o: number, mu: number, dt: number): void {
+  keplerDriftPacked(s, o, Float64Array.of(mu, 1 / mu, dt), 0);
+}
+
+/**
+ * The same drift with its numbers in an array: par[k] = mu, par[k + 1] = 1/mu, par[k + 2] = Δt.
+ * The integrator calls this form: V8 boxes every double passed as an argument to a function
+ * it does not inline (a heap allocation per call), while typed-array reads cost nothing.
+ */
+export function keplerDriftPacked(s: Float64Array, o: number, par: Float64Array, k: number): void {
+  const mu = par[k];
+  const invMu = par[k + 1];
+  const dt = par[k + 2];
   if (dt === 0) return;
   const x = s[o];
   const y = s[o + 1];

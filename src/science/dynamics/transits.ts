@@ -20,7 +20,7 @@
  *
  * Output is sorted by time; epochs count from 0 (the first transit after the start) per planet.
  */
-import { keplerDrift } from './kepler-drift.js';
+import { keplerDriftPacked } from './kepler-drift.js';
 import { DynamicsError } from './errors.js';
 import { astrocentricToJacobi, jacobiKeplerMu } from './jacobi.js';
 import { toAstrocentric, type AstrocentricState, type PlanetarySystem } from './system.js';
@@ -329,6 +329,7 @@ export class TransitSimulator {
     const a1 = wh.acc;
     const aBase = fromEnd ? a1 : a0;
     const sigma = fromEnd ? tau - wh.h : tau;
+    const par = wh.driftPar;
     const half = 0.5 * sigma;
     const frac = tau / wh.h;
     let sx = 0;
@@ -345,7 +346,8 @@ export class TransitSimulator {
       sub[o + 3] = base[o + 3] + half * aBase[q];
       sub[o + 4] = base[o + 4] + half * aBase[q + 1];
       sub[o + 5] = base[o + 5] + half * aBase[q + 2];
-      keplerDrift(sub, o, wh.mu[j], sigma, wh.invMu[j]);
+      par[3 * j + 2] = sigma;
+      keplerDriftPacked(sub, o, par, 3 * j);
       sub[o + 3] += half * (a0[q] + frac * (a1[q] - a0[q]));
       sub[o + 4] += half * (a0[q + 1] + frac * (a1[q + 1] - a0[q + 1]));
       sub[o + 5] += half * (a0[q + 2] + frac * (a1[q + 2] - a0[q + 2]));

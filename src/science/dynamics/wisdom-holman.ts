@@ -38,7 +38,7 @@
  *
  * All buffers are preallocated Float64Arrays; a step allocates nothing.
  */
-import { keplerDrift } from './kepler-drift.js';
+import { keplerDriftPacked } from './kepler-drift.js';
 import { DynamicsError } from './errors.js';
 
 /** Bernoulli numbers B_2, B_4, ..., B_16. */
@@ -103,9 +103,10 @@ export class WisdomHolman {
   readonly eta: Float64Array;
   /** η_{i−1}. */
   readonly etaPrev: Float64Array;
-  /** Jacobi Kepler GM per planet, and its reciprocal. */
+  /** Jacobi Kepler GM per planet. */
   readonly mu: Float64Array;
-  readonly invMu: Float64Array;
+  /** Per planet: GM, 1/GM and the drift time, as keplerDriftPacked reads them. */
+  readonly driftPar: Float64Array;
   /** Jacobi state (6 per planet), in mapping coordinates while integrating. */
   readonly jac: Float64Array;
   /** Jacobi interaction acceleration at the positions in `jac` (3 per planet). */
@@ -155,7 +156,7 @@ export class WisdomHolman {
     this.eta = new Float64Array(n);
     this.etaPrev = new Float64Array(n);
     this.mu = new Float64Array(n);
-    this.invMu = new Float64Array(n);
+    this.driftPar = new Float64Array(3 * n);
     this.jac = new Float64Array(6 * n);
     this.acc = new Float64Array(3 * n);
     this.kickAcc = new Float64Array(3 * n);
@@ -202,7 +203,8 @@ export class WisdomHolman {
       prev += masses[i];
       this.eta[i] = prev;
       this.mu[i] = (G * stellarMass * prev) / this.etaPrev[i];
-      this.invMu[i] = 1 / this.mu[i];
+      this.driftPar[3 * i] = this.mu[i];
+      this.driftPar[3 * i + 1] = 1 / this.mu[i];
       this.fJ[i] = masses[i] / prev;
       this.invEtaPrev[i] = 1 / this.etaPrev[i];
       this.starOverEtaPrev[i] = stellarMass / this.etaPrev[i];
@@ -564,9 +566,11 @@ export class WisdomHolman {
   /** Kepler drift of every planet of `buf` by dt. */
   drift(buf: Float64Array, dt: number): void {
     const n = this.nPlanets;
-    const mu = this.mu;
-    const invMu = this.invMu;
-    for (let i = 0; i < n; i++) keplerDrift(buf, 6 * i, mu[i], dt, invMu[i]);
+    const par = this.driftPar;
+    for (let i = 0; i < n; i++) {
+      par[3 * i + 2] = dt;
+      keplerDriftPacked(buf, 6 * i, par, 3 * i);
+    }
   }
 
   /** Makes `acc` and `kickAcc` valid for the current `jac` (call after loading a state). */
@@ -582,18 +586,23 @@ export class WisdomHolman {
     const half = 0.5 * h;
     const jac = this.jac;
     const ka = this.kickAcc;
-    const mu = this.mu;
-    const invMu = this.invMu;
-    // Kick and drift fused per planet (each planet's drift needs only its own kick).
+    const par = this.driftPar;
+    // Kick and drift fused per planet (each planet's drift needs only its own kick). The
+    // kicks are written out here rather than called: a double argument would be boxed.
     for (let i = 0; i < n; i++) {
       jac[6 * i + 3] += half * ka[3 * i];
       jac[6 * i + 4] += half * ka[3 * i + 1];
       jac[6 * i + 5] += half * ka[3 * i + 2];
-      keplerDrift(jac, 6 * i, mu[i], h, invMu[i]);
+      par[3 * i + 2] = h;
+      keplerDriftPacked(jac, 6 * i, par, 3 * i);
     }
     this.interaction(jac, this.acc);
     this.modify(jac, this.acc, ka);
-    this.kick(jac, ka, half);
+    for (let i = 0; i < n; i++) {
+      jac[6 * i + 3] += half * ka[3 * i];
+      jac[6 * i + 4] += half * ka[3 * i + 1];
+      jac[6 * i + 5] += half * ka[3 * i + 2];
+    }
   }
 
   /**
