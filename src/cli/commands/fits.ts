@@ -12,7 +12,7 @@ import {
   type CompressOptions,
   type QuantizeMethod,
 } from '../../science/fits/compression/index.js';
-import { fieldOfView, pixToSky, pixelScaleArcsec, rotationDeg, wcsFromHeader } from '../../science/wcs/index.js';
+import { WcsError, fieldOfView, pixToSky, pixelScaleArcsec, rotationDeg, wcsFromHeader, type Wcs } from '../../science/wcs/index.js';
 import { parseFiniteNumber, parseInteger, parseIntList } from '../args.js';
 import { emit, type CliIo } from '../io.js';
 import { progressBar } from '../progress.js';
@@ -46,6 +46,8 @@ export interface FitsInfo {
   sizeBytes: number;
   hdus: HduSummary[];
   wcs: WcsSummary | null;
+  /** Why no WCS is reported although the header has one (e.g. an unsupported projection). */
+  wcsNote?: string;
 }
 
 function axesOf(h: Header, prefix: '' | 'Z'): number[] {
@@ -76,6 +78,7 @@ export async function fitsInfo(path: string): Promise<FitsInfo> {
   try {
     const hdus: HduSummary[] = [];
     let wcs: WcsSummary | null = null;
+    let wcsNote: string | undefined;
     for (const hdu of reader.hdus) {
       const status = await reader.verifyChecksum(hdu.index);
       const states = [status.checksum, status.datasum];
@@ -84,7 +87,14 @@ export async function fitsInfo(path: string): Promise<FitsInfo> {
       hdus.push(summary);
       const isImage = hdu.type === 'image' || hdu.type === 'compressed-image';
       if (wcs === null && isImage && summary.shape.length >= 2) {
-        const w = wcsFromHeader(hdu.header, { hdu: hdu.index });
+        let w: Wcs | undefined;
+        try {
+          w = wcsFromHeader(hdu.header, { hdu: hdu.index });
+        } catch (err) {
+          // An unsupported or malformed WCS does not make the file unreadable.
+          if (!(err instanceof WcsError)) throw err;
+          wcsNote ??= err.message;
+        }
         if (w) {
           const [height, width] = summary.shape.slice(-2);
           const [ra, dec] = pixToSky(w, (width - 1) / 2, (height - 1) / 2);
@@ -101,7 +111,7 @@ export async function fitsInfo(path: string): Promise<FitsInfo> {
         }
       }
     }
-    return { file: path, sizeBytes: reader.source.size, hdus, wcs };
+    return { file: path, sizeBytes: reader.source.size, hdus, wcs, ...(wcs === null && wcsNote ? { wcsNote } : {}) };
   } finally {
     await reader.close();
   }
@@ -122,7 +132,7 @@ function formatInfo(info: FitsInfo): string {
       `  scale ${w.scaleArcsecPerPx.toFixed(4)}"/px, rotation ${w.rotationDeg.toFixed(3)} deg, field ${(w.fovWidthDeg * 60).toFixed(2)}' × ${(w.fovHeightDeg * 60).toFixed(2)}'`,
     );
   } else {
-    lines.push('WCS: none');
+    lines.push(info.wcsNote ? `WCS: not usable (${info.wcsNote})` : 'WCS: none');
   }
   return lines.join('\n');
 }
