@@ -7,7 +7,7 @@
  * reference pays that we do not (≈ 10 ms, small against these sizes).
  */
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FitsReader } from '../src/science/fits/reader.js';
 import { imageHdu, writeFitsFile } from '../src/science/fits/writer.js';
@@ -53,12 +53,13 @@ async function benchOne(ctx: BenchContext, label: string, data: Int16Array | Flo
 
   // cfitsio: fpack / funpack on the same file.
   const fpacked = join(ctx.tmpDir, `${label}.fpack.fz`);
-  const fpackS = timeCommand('fpack', ['-r', '-q', '4', '-O', fpacked, plain], REPEATS);
+  const fpackS = timeCommand('fpack', ['-r', '-q', '4', '-O', fpacked, plain], REPEATS, () => rmSync(fpacked, { force: true }));
   let fpackRatio: number | undefined;
   let funpackS: number | undefined;
   if (fpackS !== undefined) {
     fpackRatio = statSync(plain).size / statSync(fpacked).size;
-    funpackS = timeCommand('funpack', ['-O', join(ctx.tmpDir, `${label}.funpack.fits`), fpacked], REPEATS);
+    const unpacked = join(ctx.tmpDir, `${label}.funpack.fits`);
+    funpackS = timeCommand('funpack', ['-O', unpacked, fpacked], REPEATS, () => rmSync(unpacked, { force: true }));
   }
 
   // astropy on the same files.

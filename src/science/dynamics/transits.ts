@@ -161,11 +161,14 @@ export class TransitSimulator {
     const h = wh.h;
     const jac = wh.jac;
     const acc = wh.acc;
+    const jacPrev = this.jacPrev;
+    const accPrev = this.accPrev;
     let endReady = false;
     for (let s = 0; s < nSteps; s++) {
       const tn = t0 + s * h;
-      this.jacPrev.set(jac);
-      this.accPrev.set(acc);
+      // Plain loops: TypedArray.set costs a builtin call, too much for 6n numbers a step.
+      for (let k = 0; k < 6 * n; k++) jacPrev[k] = jac[k];
+      for (let k = 0; k < 3 * n; k++) accPrev[k] = acc[k];
       // The previous step's real end state is this step's real start state.
       let startReady = endReady;
       if (endReady) {

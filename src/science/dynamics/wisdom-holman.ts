@@ -113,7 +113,7 @@ export class WisdomHolman {
   readonly acc: Float64Array;
   /** Acceleration of the modified kick at the positions in `jac` (3 per planet). */
   readonly kickAcc: Float64Array;
-  /** Astrocentric positions from the last interaction evaluation. */
+  /** Astrocentric positions from the last interaction evaluation (views into the work buffer). */
   readonly posX: Float64Array;
   readonly posY: Float64Array;
   readonly posZ: Float64Array;
@@ -124,26 +124,36 @@ export class WisdomHolman {
   private corrIn = correctorCoefficients(0);
   private corrOut = correctorCoefficients(0);
   private pendingDrift = 0;
-  // Caches of the last force pass, reused by the Hessian-vector pass.
-  private readonly Gm: Float64Array;
-  private readonly invR3: Float64Array;
-  private readonly invR2: Float64Array;
-  private readonly invJ3: Float64Array;
-  private readonly invJ2: Float64Array;
-  private readonly pairInv3: Float64Array;
-  private readonly pairInv2: Float64Array;
-  private readonly fJ: Float64Array; // m_i/η_i
-  private readonly invEtaPrev: Float64Array;
-  private readonly starOverEtaPrev: Float64Array; // M_s/η_{i−1}
-  private readonly ppX: Float64Array;
-  private readonly ppY: Float64Array;
-  private readonly ppZ: Float64Array;
-  private readonly dX: Float64Array;
-  private readonly dY: Float64Array;
-  private readonly dZ: Float64Array;
-  private readonly dfX: Float64Array;
-  private readonly dfY: Float64Array;
-  private readonly dfZ: Float64Array;
+  /**
+   * Everything the force passes read and write, in one Float64Array at the offsets below:
+   * V8 re-checks each typed array's map, length and base on every access in these loops, so
+   * one array instead of twenty halves the instructions of a pass.
+   */
+  private readonly w: Float64Array;
+  private readonly oPX: number; // astrocentric positions
+  private readonly oPY: number;
+  private readonly oPZ: number;
+  private readonly oAX: number; // planet–planet accelerations A_i (or their derivative)
+  private readonly oAY: number;
+  private readonly oAZ: number;
+  private readonly oGM: number; // G m_i
+  private readonly oFJ: number; // m_i/η_i
+  private readonly oM: number; // m_i
+  private readonly oIE: number; // 1/η_{i−1}
+  private readonly oSE: number; // M_s/η_{i−1}
+  private readonly oMU: number; // μ_i
+  private readonly oR3: number; // 1/r_i³, 1/r_i² (astrocentric)
+  private readonly oR2: number;
+  private readonly oJ3: number; // 1/r'_i³, 1/r'_i² (Jacobi)
+  private readonly oJ2: number;
+  private readonly oUX: number; // astrocentric displacement δp (Hessian pass)
+  private readonly oUY: number;
+  private readonly oUZ: number;
+  private readonly oWX: number; // D(r/r³)·δp (Hessian pass)
+  private readonly oWY: number;
+  private readonly oWZ: number;
+  private readonly oD3: number; // pairs: 1/d³, 1/d²
+  private readonly oD2: number;
   private readonly scratchAcc: Float64Array;
 
   constructor(nPlanets: number) {
@@ -151,6 +161,7 @@ export class WisdomHolman {
       throw new DynamicsError('BAD_ARGUMENT', `number of planets must be an integer in [1, 1000], got ${nPlanets}`);
     }
     const n = nPlanets;
+    const pairs = (n * (n - 1)) / 2;
     this.nPlanets = n;
     this.m = new Float64Array(n);
     this.eta = new Float64Array(n);
@@ -160,34 +171,46 @@ export class WisdomHolman {
     this.jac = new Float64Array(6 * n);
     this.acc = new Float64Array(3 * n);
     this.kickAcc = new Float64Array(3 * n);
-    this.posX = new Float64Array(n);
-    this.posY = new Float64Array(n);
-    this.posZ = new Float64Array(n);
-    this.Gm = new Float64Array(n);
-    this.invR3 = new Float64Array(n);
-    this.invR2 = new Float64Array(n);
-    this.invJ3 = new Float64Array(n);
-    this.invJ2 = new Float64Array(n);
-    this.pairInv3 = new Float64Array((n * (n - 1)) / 2);
-    this.pairInv2 = new Float64Array((n * (n - 1)) / 2);
-    this.fJ = new Float64Array(n);
-    this.invEtaPrev = new Float64Array(n);
-    this.starOverEtaPrev = new Float64Array(n);
-    this.ppX = new Float64Array(n);
-    this.ppY = new Float64Array(n);
-    this.ppZ = new Float64Array(n);
-    this.dX = new Float64Array(n);
-    this.dY = new Float64Array(n);
-    this.dZ = new Float64Array(n);
-    this.dfX = new Float64Array(n);
-    this.dfY = new Float64Array(n);
-    this.dfZ = new Float64Array(n);
     this.scratchAcc = new Float64Array(3 * n);
+    let o = 0;
+    const take = (len: number): number => {
+      const at = o;
+      o += len;
+      return at;
+    };
+    this.oPX = take(n);
+    this.oPY = take(n);
+    this.oPZ = take(n);
+    this.oAX = take(n);
+    this.oAY = take(n);
+    this.oAZ = take(n);
+    this.oGM = take(n);
+    this.oFJ = take(n);
+    this.oM = take(n);
+    this.oIE = take(n);
+    this.oSE = take(n);
+    this.oMU = take(n);
+    this.oR3 = take(n);
+    this.oR2 = take(n);
+    this.oJ3 = take(n);
+    this.oJ2 = take(n);
+    this.oUX = take(n);
+    this.oUY = take(n);
+    this.oUZ = take(n);
+    this.oWX = take(n);
+    this.oWY = take(n);
+    this.oWZ = take(n);
+    this.oD3 = take(pairs);
+    this.oD2 = take(pairs);
+    this.w = new Float64Array(o);
+    this.posX = this.w.subarray(this.oPX, this.oPX + n);
+    this.posY = this.w.subarray(this.oPY, this.oPY + n);
+    this.posZ = this.w.subarray(this.oPZ, this.oPZ + n);
   }
 
   /**
    * Sets G, the masses, the step and the correctors (stages applied to the initial state and
-   * to each output state); leaves the state alone.
+   * to each output state by applyCorrector); leaves the state alone.
    */
   configure(G: number, stellarMass: number, masses: ArrayLike<number>, stepDays: number, inputStages: number, outputStages = inputStages): void {
     if (masses.length !== this.nPlanets) throw new DynamicsError('BAD_ARGUMENT', `expected ${this.nPlanets} masses, got ${masses.length}`);
@@ -195,19 +218,25 @@ export class WisdomHolman {
     this.G = G;
     this.stellarMass = stellarMass;
     this.h = stepDays;
+    const w = this.w;
     let prev = stellarMass;
     for (let i = 0; i < this.nPlanets; i++) {
-      this.m[i] = masses[i];
-      this.Gm[i] = G * masses[i];
+      const mi = masses[i];
+      this.m[i] = mi;
       this.etaPrev[i] = prev;
-      prev += masses[i];
-      this.eta[i] = prev;
-      this.mu[i] = (G * stellarMass * prev) / this.etaPrev[i];
-      this.driftPar[3 * i] = this.mu[i];
-      this.driftPar[3 * i + 1] = 1 / this.mu[i];
-      this.fJ[i] = masses[i] / prev;
-      this.invEtaPrev[i] = 1 / this.etaPrev[i];
-      this.starOverEtaPrev[i] = stellarMass / this.etaPrev[i];
+      const eta = prev + mi;
+      this.eta[i] = eta;
+      const mu = (G * stellarMass * eta) / prev;
+      this.mu[i] = mu;
+      this.driftPar[3 * i] = mu;
+      this.driftPar[3 * i + 1] = 1 / mu;
+      w[this.oGM + i] = G * mi;
+      w[this.oFJ + i] = mi / eta;
+      w[this.oM + i] = mi;
+      w[this.oIE + i] = 1 / prev;
+      w[this.oSE + i] = stellarMass / prev;
+      w[this.oMU + i] = mu;
+      prev = eta;
     }
     if (this.corrIn.a.length !== inputStages) this.corrIn = correctorCoefficients(inputStages);
     if (this.corrOut.a.length !== outputStages) this.corrOut = correctorCoefficients(outputStages);
@@ -242,26 +271,27 @@ export class WisdomHolman {
 
   /**
    * Jacobi interaction acceleration for the positions in `src` (6 per planet) into `out`
-   * (3 per planet). Leaves astrocentric positions in `posX/posY/posZ` and the inverse
-   * distances in the caches used by `hessianVector`.
+   * (3 per planet). Leaves astrocentric positions (posX/posY/posZ) and the inverse distances
+   * in the work buffer for `hessianVector`.
    */
   interaction(src: Float64Array, out: Float64Array): void {
     const n = this.nPlanets;
-    const fJ = this.fJ;
-    const Gm = this.Gm;
-    const mu = this.mu;
-    const px = this.posX;
-    const py = this.posY;
-    const pz = this.posZ;
-    const invR3 = this.invR3;
-    const invR2 = this.invR2;
-    const invJ3 = this.invJ3;
-    const invJ2 = this.invJ2;
-    const pairInv3 = this.pairInv3;
-    const pairInv2 = this.pairInv2;
-    const ax = this.ppX;
-    const ay = this.ppY;
-    const az = this.ppZ;
+    const w = this.w;
+    const PX = this.oPX;
+    const PY = this.oPY;
+    const PZ = this.oPZ;
+    const AX = this.oAX;
+    const AY = this.oAY;
+    const AZ = this.oAZ;
+    const GM = this.oGM;
+    const FJ = this.oFJ;
+    const MU = this.oMU;
+    const R3 = this.oR3;
+    const R2 = this.oR2;
+    const J3 = this.oJ3;
+    const J2 = this.oJ2;
+    const D3 = this.oD3;
+    const D2 = this.oD2;
     // Astrocentric positions and the star terms μ_i (r'_i/r'_i³ − r_i/r_i³).
     let sx = 0;
     let sy = 0;
@@ -273,24 +303,24 @@ export class WisdomHolman {
       const x = jx + sx;
       const y = jy + sy;
       const z = jz + sz;
-      px[i] = x;
-      py[i] = y;
-      pz[i] = z;
-      const f = fJ[i];
+      w[PX + i] = x;
+      w[PY + i] = y;
+      w[PZ + i] = z;
+      const f = w[FJ + i];
       sx += f * jx;
       sy += f * jy;
       sz += f * jz;
       const ir = 1 / Math.sqrt(x * x + y * y + z * z);
       const ir2 = ir * ir;
       const ir3 = ir2 * ir;
-      invR2[i] = ir2;
-      invR3[i] = ir3;
-      ax[i] = 0;
-      ay[i] = 0;
-      az[i] = 0;
+      w[R2 + i] = ir2;
+      w[R3 + i] = ir3;
+      w[AX + i] = 0;
+      w[AY + i] = 0;
+      w[AZ + i] = 0;
       if (i === 0) {
-        invJ2[0] = ir2;
-        invJ3[0] = ir3;
+        w[J2] = ir2;
+        w[J3] = ir3;
         out[0] = 0;
         out[1] = 0;
         out[2] = 0;
@@ -298,9 +328,9 @@ export class WisdomHolman {
         const iq = 1 / Math.sqrt(jx * jx + jy * jy + jz * jz);
         const iq2 = iq * iq;
         const iq3 = iq2 * iq;
-        invJ2[i] = iq2;
-        invJ3[i] = iq3;
-        const c = mu[i];
+        w[J2 + i] = iq2;
+        w[J3 + i] = iq3;
+        const c = w[MU + i];
         out[3 * i] = c * (jx * iq3 - x * ir3);
         out[3 * i + 1] = c * (jy * iq3 - y * ir3);
         out[3 * i + 2] = c * (jz * iq3 - z * ir3);
@@ -309,75 +339,77 @@ export class WisdomHolman {
     // Planet–planet accelerations A_i.
     let k = 0;
     for (let i = 0; i < n; i++) {
-      const xi = px[i];
-      const yi = py[i];
-      const zi = pz[i];
-      let axi = ax[i];
-      let ayi = ay[i];
-      let azi = az[i];
-      const gmi = Gm[i];
+      const xi = w[PX + i];
+      const yi = w[PY + i];
+      const zi = w[PZ + i];
+      let axi = w[AX + i];
+      let ayi = w[AY + i];
+      let azi = w[AZ + i];
+      const gmi = w[GM + i];
       for (let j = i + 1; j < n; j++, k++) {
-        const dx = px[j] - xi;
-        const dy = py[j] - yi;
-        const dz = pz[j] - zi;
+        const dx = w[PX + j] - xi;
+        const dy = w[PY + j] - yi;
+        const dz = w[PZ + j] - zi;
         const id = 1 / Math.sqrt(dx * dx + dy * dy + dz * dz);
         const id2 = id * id;
         const id3 = id2 * id;
-        pairInv2[k] = id2;
-        pairInv3[k] = id3;
-        const fj = Gm[j] * id3;
+        w[D2 + k] = id2;
+        w[D3 + k] = id3;
+        const fj = w[GM + j] * id3;
         const fi = gmi * id3;
         axi += fj * dx;
         ayi += fj * dy;
         azi += fj * dz;
-        ax[j] -= fi * dx;
-        ay[j] -= fi * dy;
-        az[j] -= fi * dz;
+        w[AX + j] -= fi * dx;
+        w[AY + j] -= fi * dy;
+        w[AZ + j] -= fi * dz;
       }
-      ax[i] = axi;
-      ay[i] = ayi;
-      az[i] = azi;
+      w[AX + i] = axi;
+      w[AY + i] = ayi;
+      w[AZ + i] = azi;
     }
     // −(M_s/η_{i−1}) Σ_{k>i} G m_k r_k/r_k³ as a suffix sum.
+    const SE = this.oSE;
     let qx = 0;
     let qy = 0;
     let qz = 0;
-    const cS = this.starOverEtaPrev;
     for (let i = n - 1; i >= 0; i--) {
-      const c = cS[i];
+      const c = w[SE + i];
       out[3 * i] -= c * qx;
       out[3 * i + 1] -= c * qy;
       out[3 * i + 2] -= c * qz;
-      const w = Gm[i] * invR3[i];
-      qx += w * px[i];
-      qy += w * py[i];
-      qz += w * pz[i];
+      const g = w[GM + i] * w[R3 + i];
+      qx += g * w[PX + i];
+      qy += g * w[PY + i];
+      qz += g * w[PZ + i];
     }
     this.prefix(out);
   }
 
-  /** out_i += A_i − Σ_{j<i} m_j A_j/η_{i−1} (a prefix sum), with A in ppX/ppY/ppZ. */
+  /** out_i += A_i − Σ_{j<i} m_j A_j/η_{i−1} (a prefix sum), with A at oAX/oAY/oAZ. */
   private prefix(out: Float64Array): void {
     const n = this.nPlanets;
-    const m = this.m;
-    const inv = this.invEtaPrev;
-    const ax = this.ppX;
-    const ay = this.ppY;
-    const az = this.ppZ;
+    const w = this.w;
+    const AX = this.oAX;
+    const AY = this.oAY;
+    const AZ = this.oAZ;
+    const M = this.oM;
+    const IE = this.oIE;
     let Px = 0;
     let Py = 0;
     let Pz = 0;
     for (let i = 0; i < n; i++) {
-      const x = ax[i];
-      const y = ay[i];
-      const z = az[i];
-      const c = inv[i];
+      const x = w[AX + i];
+      const y = w[AY + i];
+      const z = w[AZ + i];
+      const c = w[IE + i];
       out[3 * i] += x - c * Px;
       out[3 * i + 1] += y - c * Py;
       out[3 * i + 2] += z - c * Pz;
-      Px += m[i] * x;
-      Py += m[i] * y;
-      Pz += m[i] * z;
+      const mi = w[M + i];
+      Px += mi * x;
+      Py += mi * y;
+      Pz += mi * z;
     }
   }
 
@@ -428,27 +460,28 @@ export class WisdomHolman {
    */
   hessianVector(src: Float64Array, delta: Float64Array, stride: number, off: number, out: Float64Array): void {
     const n = this.nPlanets;
-    const fJ = this.fJ;
-    const Gm = this.Gm;
-    const mu = this.mu;
-    const px = this.posX;
-    const py = this.posY;
-    const pz = this.posZ;
-    const invR3 = this.invR3;
-    const invR2 = this.invR2;
-    const invJ3 = this.invJ3;
-    const invJ2 = this.invJ2;
-    const pairInv3 = this.pairInv3;
-    const pairInv2 = this.pairInv2;
-    const ax = this.ppX;
-    const ay = this.ppY;
-    const az = this.ppZ;
-    const ux = this.dX; // astrocentric displacement δp
-    const uy = this.dY;
-    const uz = this.dZ;
-    const wx = this.dfX; // D(r/r³)·δp per planet
-    const wy = this.dfY;
-    const wz = this.dfZ;
+    const w = this.w;
+    const PX = this.oPX;
+    const PY = this.oPY;
+    const PZ = this.oPZ;
+    const AX = this.oAX;
+    const AY = this.oAY;
+    const AZ = this.oAZ;
+    const GM = this.oGM;
+    const FJ = this.oFJ;
+    const MU = this.oMU;
+    const R3 = this.oR3;
+    const R2 = this.oR2;
+    const J3 = this.oJ3;
+    const J2 = this.oJ2;
+    const UX = this.oUX;
+    const UY = this.oUY;
+    const UZ = this.oUZ;
+    const WX = this.oWX;
+    const WY = this.oWY;
+    const WZ = this.oWZ;
+    const D3 = this.oD3;
+    const D2 = this.oD2;
     let sx = 0;
     let sy = 0;
     let sz = 0;
@@ -457,30 +490,31 @@ export class WisdomHolman {
       const jx = delta[o];
       const jy = delta[o + 1];
       const jz = delta[o + 2];
+      // Astrocentric displacement δp_i and D(r/r³)·δp_i.
       const dx = jx + sx;
       const dy = jy + sy;
       const dz = jz + sz;
-      const f = fJ[i];
+      const f = w[FJ + i];
       sx += f * jx;
       sy += f * jy;
       sz += f * jz;
-      ux[i] = dx;
-      uy[i] = dy;
-      uz[i] = dz;
-      ax[i] = 0;
-      ay[i] = 0;
-      az[i] = 0;
-      const rx = px[i];
-      const ry = py[i];
-      const rz = pz[i];
-      const cr = 3 * (rx * dx + ry * dy + rz * dz) * invR2[i];
-      const ir3 = invR3[i];
+      w[UX + i] = dx;
+      w[UY + i] = dy;
+      w[UZ + i] = dz;
+      w[AX + i] = 0;
+      w[AY + i] = 0;
+      w[AZ + i] = 0;
+      const rx = w[PX + i];
+      const ry = w[PY + i];
+      const rz = w[PZ + i];
+      const cr = 3 * (rx * dx + ry * dy + rz * dz) * w[R2 + i];
+      const ir3 = w[R3 + i];
       const gx = (dx - cr * rx) * ir3;
       const gy = (dy - cr * ry) * ir3;
       const gz = (dz - cr * rz) * ir3;
-      wx[i] = gx;
-      wy[i] = gy;
-      wz[i] = gz;
+      w[WX + i] = gx;
+      w[WY + i] = gy;
+      w[WZ + i] = gz;
       if (i === 0) {
         out[0] = 0;
         out[1] = 0;
@@ -490,9 +524,9 @@ export class WisdomHolman {
         const qx = src[6 * i];
         const qy = src[6 * i + 1];
         const qz = src[6 * i + 2];
-        const cq = 3 * (qx * jx + qy * jy + qz * jz) * invJ2[i];
-        const iq3 = invJ3[i];
-        const c = mu[i];
+        const cq = 3 * (qx * jx + qy * jy + qz * jz) * w[J2 + i];
+        const iq3 = w[J3 + i];
+        const c = w[MU + i];
         out[3 * i] = c * ((jx - cq * qx) * iq3 - gx);
         out[3 * i + 1] = c * ((jy - cq * qy) * iq3 - gy);
         out[3 * i + 2] = c * ((jz - cq * qz) * iq3 - gz);
@@ -501,54 +535,54 @@ export class WisdomHolman {
     // δA_i = Σ_j G m_j D(d_ij/d³)·(δp_j − δp_i).
     let k = 0;
     for (let i = 0; i < n; i++) {
-      const xi = px[i];
-      const yi = py[i];
-      const zi = pz[i];
-      const uxi = ux[i];
-      const uyi = uy[i];
-      const uzi = uz[i];
-      let axi = ax[i];
-      let ayi = ay[i];
-      let azi = az[i];
-      const gmi = Gm[i];
+      const xi = w[PX + i];
+      const yi = w[PY + i];
+      const zi = w[PZ + i];
+      const uxi = w[UX + i];
+      const uyi = w[UY + i];
+      const uzi = w[UZ + i];
+      let axi = w[AX + i];
+      let ayi = w[AY + i];
+      let azi = w[AZ + i];
+      const gmi = w[GM + i];
       for (let j = i + 1; j < n; j++, k++) {
-        const dx = px[j] - xi;
-        const dy = py[j] - yi;
-        const dz = pz[j] - zi;
-        const vx = ux[j] - uxi;
-        const vy = uy[j] - uyi;
-        const vz = uz[j] - uzi;
-        const c = 3 * (dx * vx + dy * vy + dz * vz) * pairInv2[k];
-        const id3 = pairInv3[k];
+        const dx = w[PX + j] - xi;
+        const dy = w[PY + j] - yi;
+        const dz = w[PZ + j] - zi;
+        const vx = w[UX + j] - uxi;
+        const vy = w[UY + j] - uyi;
+        const vz = w[UZ + j] - uzi;
+        const c = 3 * (dx * vx + dy * vy + dz * vz) * w[D2 + k];
+        const id3 = w[D3 + k];
         const gx = (vx - c * dx) * id3;
         const gy = (vy - c * dy) * id3;
         const gz = (vz - c * dz) * id3;
-        const gmj = Gm[j];
+        const gmj = w[GM + j];
         axi += gmj * gx;
         ayi += gmj * gy;
         azi += gmj * gz;
-        ax[j] -= gmi * gx;
-        ay[j] -= gmi * gy;
-        az[j] -= gmi * gz;
+        w[AX + j] -= gmi * gx;
+        w[AY + j] -= gmi * gy;
+        w[AZ + j] -= gmi * gz;
       }
-      ax[i] = axi;
-      ay[i] = ayi;
-      az[i] = azi;
+      w[AX + i] = axi;
+      w[AY + i] = ayi;
+      w[AZ + i] = azi;
     }
     // −(M_s/η_{i−1}) Σ_{k>i} G m_k D(r_k/r_k³)·δp_k as a suffix sum.
+    const SE = this.oSE;
     let qx = 0;
     let qy = 0;
     let qz = 0;
-    const cS = this.starOverEtaPrev;
     for (let i = n - 1; i >= 0; i--) {
-      const c = cS[i];
+      const c = w[SE + i];
       out[3 * i] -= c * qx;
       out[3 * i + 1] -= c * qy;
       out[3 * i + 2] -= c * qz;
-      const w = Gm[i];
-      qx += w * wx[i];
-      qy += w * wy[i];
-      qz += w * wz[i];
+      const g = w[GM + i];
+      qx += g * w[WX + i];
+      qy += g * w[WY + i];
+      qz += g * w[WZ + i];
     }
     this.prefix(out);
   }

@@ -79,8 +79,12 @@ export function autoFrequencyGrid(t: ArrayLike<number>, options: AutoGridOptions
     fMax = 1 / options.minPeriodDays;
   }
   if (!(fMax > fMin)) {
-    throw new TimeseriesError('BAD_ARGUMENT', `the highest frequency ${fMax} must exceed the lowest ${fMin} (check the period limits)`, {
-      parameter: options.minPeriodDays !== undefined ? 'minPeriodDays' : 'maxFrequency',
+    const explicitMax = options.maxFrequency !== undefined || options.minPeriodDays !== undefined;
+    const why = explicitMax
+      ? 'check the period or frequency limits'
+      : `the default is nyquistFactor × N/(2T) = ${nyq} × ${n}/(2 × ${baseline.toPrecision(6)} d); give a shortest period or a larger nyquistFactor`;
+    throw new TimeseriesError('BAD_ARGUMENT', `the highest frequency ${fMax.toPrecision(6)}/d must exceed the lowest ${fMin.toPrecision(6)}/d (${why})`, {
+      parameter: explicitMax ? (options.minPeriodDays !== undefined ? 'minPeriodDays' : 'maxFrequency') : 'nyquistFactor',
     });
   }
   const count = 1 + Math.round((fMax - fMin) / step);

@@ -6,6 +6,13 @@
  * not positive definite to working precision (a pivot ≤ `relTol` × its diagonal entry).
  */
 export function choleskySolve(a: Float64Array, b: Float64Array, k: number, relTol = 1e-12): boolean {
+  if (!choleskyFactor(a, k, relTol)) return false;
+  choleskySolveFactored(a, b, k);
+  return true;
+}
+
+/** Cholesky factor L (lower triangle of `a`, in place); false when not positive definite to `relTol`. */
+export function choleskyFactor(a: Float64Array, k: number, relTol = 1e-12): boolean {
   for (let j = 0; j < k; j++) {
     let d = a[j * k + j];
     const diag = d;
@@ -19,6 +26,11 @@ export function choleskySolve(a: Float64Array, b: Float64Array, k: number, relTo
       a[i * k + j] = s / l;
     }
   }
+  return true;
+}
+
+/** Solves L·Lᵀ·x = b in place with the factor from choleskyFactor. */
+export function choleskySolveFactored(a: Float64Array, b: Float64Array, k: number): void {
   for (let i = 0; i < k; i++) {
     let s = b[i];
     for (let p = 0; p < i; p++) s -= a[i * k + p] * b[p];
@@ -29,5 +41,4 @@ export function choleskySolve(a: Float64Array, b: Float64Array, k: number, relTo
     for (let p = i + 1; p < k; p++) s -= a[p * k + i] * b[p];
     b[i] = s / a[i * k + i];
   }
-  return true;
 }

@@ -74,6 +74,7 @@ export function resolveMethod(
   method: PeriodogramMethod = 'auto',
   fast: FastSumSettings = DEFAULT_FAST_SETTINGS,
   nterms = 1,
+  spanCycles = 1,
 ): 'exact' | 'fast' {
   if (grid instanceof Float64Array) {
     if (method === 'fast') throw new TimeseriesError('BAD_ARGUMENT', 'the fast method needs a regular frequency grid', { parameter: 'method' });
@@ -81,7 +82,7 @@ export function resolveMethod(
   }
   if (method === 'exact' || method === 'fast') return method;
   if (method !== 'auto') throw new TimeseriesError('BAD_ARGUMENT', `unknown method '${String(method)}' (use auto, fast or exact)`, { parameter: 'method' });
-  const { subLength: L, residues: R } = fastGeometry(grid.count, fast, nPoints);
+  const { subLength: L, residues: R } = fastGeometry(grid.count, fast, nPoints, spanCycles);
   // Costs in FFT "butterfly steps" (one point through one radix-2 stage); one exact
   // point-frequency step (a rotation and 2·nterms accumulations per harmonic) ≈ 5 of them.
   const exactCost = 5 * nPoints * grid.count * nterms;
@@ -89,7 +90,7 @@ export function resolveMethod(
   return exactCost <= 2e7 || exactCost <= 1.5 * fastCost ? 'exact' : 'fast';
 }
 
-export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Array, options: LombScargleOptions = {}): ResolvedOptions {
+export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Array, options: LombScargleOptions = {}, spanDays?: number): ResolvedOptions {
   const nterms = options.nterms ?? 1;
   requireInteger(nterms, 'nterms', 1, MAX_NTERMS);
   const normalization = options.normalization ?? 'standard';
@@ -111,7 +112,7 @@ export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Arr
     fitMean: options.fitMean ?? true,
     centerData: options.centerData ?? true,
     normalization,
-    method: resolveMethod(nPoints, grid, options.method, fast, nterms),
+    method: resolveMethod(nPoints, grid, options.method, fast, nterms, grid instanceof Float64Array || spanDays === undefined ? 1 : 2 * nterms * grid.step * spanDays),
     fast,
   };
 }
@@ -125,7 +126,7 @@ export interface PreparedPeriodogram {
 
 export function preparePeriodogram(input: SeriesInput, grid: FrequencyGrid | Float64Array, options: LombScargleOptions = {}): PreparedPeriodogram {
   const v = validateSeries(input, 1);
-  const resolved = resolveOptions(v.t.length, grid, options);
+  const resolved = resolveOptions(v.t.length, grid, options, timeSpan(v.t));
   const minPoints = 2 * resolved.nterms + (resolved.fitMean ? 1 : 0);
   if (v.t.length < minPoints) {
     throw new TimeseriesError('TOO_FEW_POINTS', `a ${resolved.nterms}-term model${resolved.fitMean ? ' with a floating mean' : ''} needs at least ${minPoints} points, got ${v.t.length}`, {
@@ -138,6 +139,17 @@ export function preparePeriodogram(input: SeriesInput, grid: FrequencyGrid | Flo
 
 function jobFor(bands: PreparedBand[], o: ResolvedOptions, grid: FrequencyGrid | Float64Array): SumsJob {
   return { bands: bands.map((b) => ({ t: b.t, w: b.w, wy: b.wy })), nterms: o.nterms, method: o.method, grid, fast: o.fast };
+}
+
+/** max(t) − min(t). */
+export function timeSpan(t: ArrayLike<number>): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] < lo) lo = t[i];
+    if (t[i] > hi) hi = t[i];
+  }
+  return t.length > 0 ? hi - lo : 0;
 }
 
 /** The periodogram of `input` on `grid` (cycles/day) computed on the calling thread. */

@@ -17,8 +17,8 @@
  */
 import { TimeseriesError, requireFinite, requireInteger } from './errors.js';
 import type { FrequencyGrid } from './frequency-grid.js';
-import { choleskySolve } from './linalg.js';
-import { CONSTANT_TOLERANCE, normalizePower, resolveOptions, type LombScargleOptions, type Normalization, type SumsExecutor } from './lombscargle.js';
+import { choleskyFactor, choleskySolve, choleskySolveFactored } from './linalg.js';
+import { CONSTANT_TOLERANCE, normalizePower, resolveOptions, timeSpan, type LombScargleOptions, type Normalization, type SumsExecutor } from './lombscargle.js';
 import { prepareSeries, validateSeries, type PreparedSeries } from './series.js';
 import { computeSums, gridCount, type SumsJob } from './sums.js';
 
@@ -88,7 +88,7 @@ export function prepareMultiband(input: MultibandInput, grid: FrequencyGrid | Fl
     throw new TimeseriesError('TOO_FEW_POINTS', `the ${labels.length}-band model has ${nParams} parameters but there are only ${v.t.length} points`, { parameter: 't' });
   }
   const h = Math.max(nbase, nband);
-  const resolved = resolveOptions(v.t.length, grid, { nterms: h, method: options.method, fast: options.fast, normalization: options.normalization });
+  const resolved = resolveOptions(v.t.length, grid, { nterms: h, method: options.method, fast: options.fast, normalization: options.normalization }, timeSpan(v.t));
   // Offsets are always fitted, so centring each band changes nothing but the rounding.
   const series = prepareSeries(v.t, v.y, v.dy, true, index, labels.length);
   const job: SumsJob = {
@@ -171,82 +171,134 @@ function sharedPhaseClosedForm(p: PreparedMultiband, sums: Float64Array, m: numb
   }
 }
 
-type Column = { kind: 'offset' } | { kind: 'cos' | 'sin'; n: number };
+/** Column types of the design matrix: a band's offset, or cos/sin of harmonic n. */
+const OFFSET = 0;
+const COS = 1;
+const SIN = 2;
 
-/** Any (Nbase, Nband): the full normal equations, solved by Cholesky at every frequency. */
+/**
+ * Any (Nbase, Nband): the normal equations with the band blocks (offset and band terms,
+ * which couple only to the base terms) eliminated band by band — a Schur complement — so
+ * the cost grows linearly with the number of bands. With A_bb⁻¹ the band block's inverse,
+ *   explained χ² = Σ_b r_bᵀA_bb⁻¹r_b + t̃ᵀS̃⁻¹t̃,  S̃ = A_base − Σ_b A_bxᵀA_bb⁻¹A_bx,
+ *   t̃ = r_base − Σ_b A_bxᵀA_bb⁻¹r_b.
+ */
 function generalSolve(p: PreparedMultiband, sums: Float64Array, m: number, chi2Ref: number, power: Float64Array): void {
   const bands = p.series.bands;
   const B = bands.length;
   const h = Math.max(p.nbase, p.nband);
-  const base: Column[] = [];
-  for (let n = 1; n <= p.nbase; n++) base.push({ kind: 'cos', n }, { kind: 'sin', n });
-  const own: Column[] = [{ kind: 'offset' }];
-  for (let n = 1; n <= p.nband; n++) own.push({ kind: 'cos', n }, { kind: 'sin', n });
-  const nb = base.length;
-  const no = own.length;
-  const dim = nb + B * no;
-  const a = new Float64Array(dim * dim);
-  const rhs = new Float64Array(dim);
-  const beta = new Float64Array(dim);
-  let yyTotal = 0;
-  for (const b of bands) yyTotal += b.sumWYY;
+  const nb = 2 * p.nbase;
+  const no = 1 + 2 * p.nband;
+  const baseType = new Int32Array(nb);
+  const baseN = new Int32Array(nb);
+  for (let n = 1; n <= p.nbase; n++) {
+    baseType[2 * n - 2] = COS;
+    baseType[2 * n - 1] = SIN;
+    baseN[2 * n - 2] = baseN[2 * n - 1] = n;
+  }
+  const ownType = new Int32Array(no);
+  const ownN = new Int32Array(no);
+  ownType[0] = OFFSET;
+  for (let n = 1; n <= p.nband; n++) {
+    ownType[2 * n - 1] = COS;
+    ownType[2 * n] = SIN;
+    ownN[2 * n - 1] = ownN[2 * n] = n;
+  }
+  // Per band at one frequency: Re/Im of the w-sums at harmonics 0…2H, of the wy-sums at 0…H.
+  const wc = new Float64Array(2 * h + 1);
+  const ws = new Float64Array(2 * h + 1);
+  const yc = new Float64Array(h + 1);
+  const ys = new Float64Array(h + 1);
+  const S = new Float64Array(nb * nb);
+  const t = new Float64Array(nb);
+  const abb = new Float64Array(no * no);
+  const abx = new Float64Array(no * nb); // row i: band column i against base columns
+  const rb = new Float64Array(no);
+  const z = new Float64Array(no);
+  const col = new Float64Array(no);
+  const beta = new Float64Array(nb);
+  const sCopy = new Float64Array(nb * nb);
   for (let k = 0; k < m; k++) {
-    a.fill(0);
-    rhs.fill(0);
-    for (let b = 0; b < B; b++) {
+    S.fill(0);
+    t.fill(0);
+    let explained = 0;
+    let ok = true;
+    for (let b = 0; b < B && ok; b++) {
       const bd = bands[b];
       if (!(bd.sumW > 0)) continue;
       const q0 = 3 * h * b;
-      const gram = (x: Column, y: Column): number => gramEntry(sums, q0, h, m, k, bd.sumW, x, y);
-      const proj = (x: Column): number => projection(sums, q0, h, m, k, bd.sumWY, x);
-      const ob = nb + b * no;
+      wc[0] = bd.sumW;
+      ws[0] = 0;
+      for (let n = 1; n <= 2 * h; n++) {
+        wc[n] = sums[2 * (q0 + n - 1) * m + k];
+        ws[n] = sums[(2 * (q0 + n - 1) + 1) * m + k];
+      }
+      yc[0] = bd.sumWY;
+      ys[0] = 0;
+      for (let n = 1; n <= h; n++) {
+        yc[n] = sums[2 * (q0 + 2 * h + n - 1) * m + k];
+        ys[n] = sums[(2 * (q0 + 2 * h + n - 1) + 1) * m + k];
+      }
       for (let i = 0; i < nb; i++) {
-        rhs[i] += proj(base[i]);
-        for (let j = 0; j < nb; j++) a[i * dim + j] += gram(base[i], base[j]);
-        for (let j = 0; j < no; j++) {
-          const g = gram(base[i], own[j]);
-          a[i * dim + ob + j] += g;
-          a[(ob + j) * dim + i] += g;
-        }
+        t[i] += project(baseType[i], baseN[i], yc, ys);
+        for (let j = 0; j < nb; j++) S[i * nb + j] += gram(baseType[i], baseN[i], baseType[j], baseN[j], wc, ws);
       }
       for (let i = 0; i < no; i++) {
-        rhs[ob + i] += proj(own[i]);
-        for (let j = 0; j < no; j++) a[(ob + i) * dim + ob + j] += gram(own[i], own[j]);
-        if (i > 0) a[(ob + i) * dim + ob + i] *= 1 + p.regularization;
+        rb[i] = project(ownType[i], ownN[i], yc, ys);
+        for (let j = 0; j < no; j++) abb[i * no + j] = gram(ownType[i], ownN[i], ownType[j], ownN[j], wc, ws);
+        if (i > 0) abb[i * no + i] *= 1 + p.regularization;
+        for (let j = 0; j < nb; j++) abx[i * nb + j] = gram(ownType[i], ownN[i], baseType[j], baseN[j], wc, ws);
+      }
+      if (!choleskyFactor(abb, no)) {
+        ok = false;
+        break;
+      }
+      // z = A_bb⁻¹ r_b: this band's own explained part and its correction to t.
+      z.set(rb);
+      choleskySolveFactored(abb, z, no);
+      for (let i = 0; i < no; i++) explained += rb[i] * z[i];
+      for (let j = 0; j < nb; j++) {
+        let s2 = 0;
+        for (let i = 0; i < no; i++) s2 += abx[i * nb + j] * z[i];
+        t[j] -= s2;
+      }
+      // S −= A_bxᵀ A_bb⁻¹ A_bx, one base column at a time.
+      for (let j = 0; j < nb; j++) {
+        for (let i = 0; i < no; i++) col[i] = abx[i * nb + j];
+        choleskySolveFactored(abb, col, no);
+        for (let l = 0; l < nb; l++) {
+          let s2 = 0;
+          for (let i = 0; i < no; i++) s2 += abx[i * nb + l] * col[i];
+          S[l * nb + j] -= s2;
+        }
       }
     }
-    beta.set(rhs);
-    if (!choleskySolve(a, beta, dim)) continue;
-    let explained = 0;
-    for (let i = 0; i < dim; i++) explained += beta[i] * rhs[i];
-    // χ² = Σwy² − βᵀ(Xᵀwy); χ²_ref = Σwy² − Σ_b Y_b²/W_b.
-    const chi2 = yyTotal - explained;
-    power[k] = normalizePower(chi2Ref, chi2, p.normalization, p.series.sumRawWeight);
+    if (!ok) continue;
+    if (nb > 0) {
+      sCopy.set(S);
+      beta.set(t);
+      if (!choleskySolve(sCopy, beta, nb)) continue;
+      for (let i = 0; i < nb; i++) explained += t[i] * beta[i];
+    }
+    power[k] = normalizePower(chi2Ref, chi2Ref - explained, p.normalization, p.series.sumRawWeight);
   }
 }
 
-/** Re (part 0) or Im (part 1) of the band's w-sum at harmonic n ∈ [−2H, 2H]. */
-function wSum(sums: Float64Array, q0: number, m: number, k: number, n: number, W: number, part: 0 | 1): number {
-  if (n === 0) return part === 0 ? W : 0;
-  const v = sums[(2 * (q0 + Math.abs(n) - 1) + part) * m + k];
-  return part === 1 && n < 0 ? -v : v;
+/** Σ_band w·x·y for columns x = (type a, harmonic p), y = (type c, harmonic r); products of cos/sin as sums of harmonics. */
+function gram(a: number, pa: number, c: number, pc: number, wc: Float64Array, ws: Float64Array): number {
+  if (a === OFFSET) return c === OFFSET ? wc[0] : c === COS ? wc[pc] : ws[pc];
+  if (c === OFFSET) return a === COS ? wc[pa] : ws[pa];
+  const d = pa - pc;
+  const ad = d < 0 ? -d : d;
+  const sd = d < 0 ? -ws[ad] : ws[ad]; // Im w(p − r)
+  const sum = pa + pc;
+  if (a === COS && c === COS) return 0.5 * (wc[ad] + wc[sum]);
+  if (a === SIN && c === SIN) return 0.5 * (wc[ad] - wc[sum]);
+  if (a === SIN) return 0.5 * (ws[sum] + sd); // sin p · cos r
+  return 0.5 * (ws[sum] - sd); // cos p · sin r
 }
 
-/** Σ_band w·x·y for two model columns (products of cosines and sines as sums of harmonics). */
-function gramEntry(sums: Float64Array, q0: number, _h: number, m: number, k: number, W: number, x: Column, y: Column): number {
-  if (x.kind === 'offset' && y.kind === 'offset') return W;
-  if (x.kind === 'offset') return wSum(sums, q0, m, k, (y as { n: number }).n, W, y.kind === 'cos' ? 0 : 1);
-  if (y.kind === 'offset') return wSum(sums, q0, m, k, x.n, W, x.kind === 'cos' ? 0 : 1);
-  const p = x.n;
-  const r = y.n;
-  if (x.kind === 'cos' && y.kind === 'cos') return 0.5 * (wSum(sums, q0, m, k, p - r, W, 0) + wSum(sums, q0, m, k, p + r, W, 0));
-  if (x.kind === 'sin' && y.kind === 'sin') return 0.5 * (wSum(sums, q0, m, k, p - r, W, 0) - wSum(sums, q0, m, k, p + r, W, 0));
-  if (x.kind === 'sin') return 0.5 * (wSum(sums, q0, m, k, p + r, W, 1) + wSum(sums, q0, m, k, p - r, W, 1));
-  return 0.5 * (wSum(sums, q0, m, k, p + r, W, 1) - wSum(sums, q0, m, k, p - r, W, 1));
-}
-
-/** Σ_band w·y·x for a model column. */
-function projection(sums: Float64Array, q0: number, h: number, m: number, k: number, Y: number, x: Column): number {
-  if (x.kind === 'offset') return Y;
-  return sums[(2 * (q0 + 2 * h + x.n - 1) + (x.kind === 'cos' ? 0 : 1)) * m + k];
+/** Σ_band w·y·x for a column. */
+function project(a: number, n: number, yc: Float64Array, ys: Float64Array): number {
+  return a === SIN ? ys[n] : yc[n];
 }

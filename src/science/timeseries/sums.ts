@@ -10,7 +10,7 @@
  */
 import { TimeseriesError } from './errors.js';
 import type { FrequencyGrid } from './frequency-grid.js';
-import { directSums, exactSums, fastGeometry, fastScratch, fastSumsResidues, type FastGeometry, type FastScratch, type FastSumSettings } from './trig-sums.js';
+import { directSums, EXACT_FREQ_BLOCK, exactSums, fastGeometry, fastScratch, fastSumsResidues, type FastGeometry, type FastScratch, type FastSumSettings } from './trig-sums.js';
 
 export interface BandArrays {
   t: Float64Array;
@@ -71,9 +71,12 @@ export function splitJob(job: SumsJob, parts: number): SumsUnit[][] {
   const m = gridCount(job.grid);
   const slices: SumsUnit[][] = Array.from({ length: p }, () => []);
   if (job.method === 'exact') {
+    // Cuts on multiples of the recurrence block, so every frequency is reached by the same
+    // rotations from the same exact seed however the job is split (bit-identical results).
+    const blocks = Math.ceil(m / EXACT_FREQ_BLOCK);
     for (let s = 0; s < p; s++) {
-      const k0 = Math.floor((m * s) / p);
-      const k1 = Math.floor((m * (s + 1)) / p);
+      const k0 = Math.min(m, Math.floor((blocks * s) / p) * EXACT_FREQ_BLOCK);
+      const k1 = Math.min(m, Math.floor((blocks * (s + 1)) / p) * EXACT_FREQ_BLOCK);
       if (k1 > k0) slices[s].push({ kind: 'exact', k0, k1 });
     }
     return slices.filter((u) => u.length > 0);
@@ -96,11 +99,21 @@ export function splitJob(job: SumsJob, parts: number): SumsUnit[][] {
   return slices.filter((u) => u.length > 0);
 }
 
-/** The FFT geometry of a fast job (it depends on the largest band's number of points). */
+/** The FFT geometry of a fast job (one for all its requests: the most points, the widest span). */
 export function fastGeometryOf(job: SumsJob): FastGeometry {
   let nMax = 0;
-  for (const b of job.bands) nMax = Math.max(nMax, b.t.length);
-  return fastGeometry(gridCount(job.grid), job.fast, nMax);
+  let tMin = Infinity;
+  let tMax = -Infinity;
+  for (const b of job.bands) {
+    nMax = Math.max(nMax, b.t.length);
+    for (let i = 0; i < b.t.length; i++) {
+      if (b.t[i] < tMin) tMin = b.t[i];
+      if (b.t[i] > tMax) tMax = b.t[i];
+    }
+  }
+  const grid = job.grid as FrequencyGrid;
+  const span = nMax > 0 ? 2 * job.nterms * grid.step * (tMax - tMin) : 1;
+  return fastGeometry(grid.count, job.fast, nMax, span);
 }
 
 /** Runs units of `job`, adding their sums into `out` (full layout, zeroed by the caller). */

@@ -28,7 +28,7 @@
 import { FftPlan } from './fft.js';
 
 /** Frequencies per block of the exact recurrences (re-seeded with exact cos/sin at each block start). */
-const EXACT_FREQ_BLOCK = 512;
+export const EXACT_FREQ_BLOCK = 512;
 /** Points per block of the exact recurrences (their state stays in L1). */
 const EXACT_POINT_BLOCK = 512;
 
@@ -70,8 +70,9 @@ export function exactSums(
     ds[i] = Math.sin(a);
   }
   const acc = nterms === 1 ? null : new Float64Array(6 * nterms);
-  for (let ka = k0; ka < k1; ka += EXACT_FREQ_BLOCK) {
-    const kb = Math.min(k1, ka + EXACT_FREQ_BLOCK);
+  // Blocks end on multiples of EXACT_FREQ_BLOCK, so a split job re-seeds where a whole one does.
+  for (let ka = k0; ka < k1; ka = (Math.floor(ka / EXACT_FREQ_BLOCK) + 1) * EXACT_FREQ_BLOCK) {
+    const kb = Math.min(k1, (Math.floor(ka / EXACT_FREQ_BLOCK) + 1) * EXACT_FREQ_BLOCK);
     const fa = f0 + ka * df;
     for (let ia = 0; ia < n; ia += pb) {
       const ib = Math.min(n, ia + pb);
@@ -256,16 +257,21 @@ export interface FastGeometry {
   nodes: number;
 }
 
-/** The (L, R) of least estimated cost R·(extirpolation + L·log2 L) for `nPoints` points. */
-export function fastGeometry(count: number, settings: FastSumSettings, nPoints: number): FastGeometry {
+/**
+ * The (L, R) of least estimated cost for `nPoints` points spanning `span` = fStep·(tMax −
+ * tMin) cycles of the grid step: per residue, one scatter per point and node (≈ 2
+ * butterfly steps each), a phase ramp over the occupied nodes (≈ N·span of them) and one
+ * FFT of length L.
+ */
+export function fastGeometry(count: number, settings: FastSumSettings, nPoints: number, span = 1): FastGeometry {
   const target = settings.oversampling * count;
   let best: FastGeometry = { subLength: 16, residues: Math.ceil(target / 16), nodes: 16 * Math.ceil(target / 16) };
   let bestCost = Infinity;
   for (let lg = 4; lg <= 24; lg++) {
     const L = 2 ** lg;
     const R = Math.max(1, Math.ceil(target / L));
-    // Per residue: one complex scatter per point and node (≈ 2 butterfly-steps), one FFT.
-    const cost = R * (2 * nPoints * settings.order + L * lg) + count;
+    const occupied = Math.min(R * L, R * L * Math.min(1, span) + settings.order + 3);
+    const cost = R * (2 * nPoints * settings.order + L * lg + 3 * occupied) + count;
     if (cost < bestCost) {
       bestCost = cost;
       best = { subLength: L, residues: R, nodes: R * L };

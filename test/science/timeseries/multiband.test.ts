@@ -57,13 +57,17 @@ describe('multiband against numpy lstsq', () => {
     expect(p[1]).toBeCloseTo(num1 / den, 10);
   });
 
-  it('fast sums agree with exact ones', () => {
+  it('fast sums agree with exact ones (to the worst-case extirpolation error with 9–14 points per band)', () => {
     const grid = autoFrequencyGrid(Float64Array.from(d.t), { maxFrequency: 4, samplesPerPeak: 10 });
     const a = multibandLombScargle(d, grid, { method: 'exact' });
-    const b = multibandLombScargle(d, grid, { method: 'fast' });
-    let e = 0;
-    for (let k = 0; k < a.length; k++) e = Math.max(e, Math.abs(a[k] - b[k]));
-    expect(e).toBeLessThan(1e-3);
+    const err = (fast?: { oversampling: number; order: number }): number => {
+      const b = multibandLombScargle(d, grid, { method: 'fast', fast });
+      let e = 0;
+      for (let k = 0; k < a.length; k++) e = Math.max(e, Math.abs(a[k] - b[k]));
+      return e;
+    };
+    expect(err()).toBeLessThan(1e-2);
+    expect(err({ oversampling: 5, order: 14 })).toBeLessThan(1e-4);
   });
 });
 

@@ -1,0 +1,13 @@
+import { Rng } from './src/science/inference/random.js';
+const n = 4194304;
+const rng = new Rng(1);
+let t0 = performance.now(); let s = 0;
+for (let i=0;i<n;i++) s += rng.nextInt32();
+console.log('nextInt32 ns', ((performance.now()-t0)*1e6/n).toFixed(1));
+t0 = performance.now();
+for (let i=0;i<n;i++) s += Math.log(i+1.5);
+console.log('log ns', ((performance.now()-t0)*1e6/n).toFixed(1));
+const buf = new Float32Array(n);
+t0 = performance.now();
+for (let i=0;i<n;i++) buf[i] = buf[i]*1.01+0.5;
+console.log('trivial ns', ((performance.now()-t0)*1e6/n).toFixed(1), s);
