@@ -7,7 +7,7 @@ const img = await load('starfield.fits'); const bg = await load('background.fits
 console.log(img.data.constructor.name, bg.data.constructor.name);
 const gold = JSON.parse(readFileSync(dir + 'detect.json', 'utf8'));
 const t0 = performance.now();
-const res = detectSources(img, bg.data as Float32Array, rms.data as Float32Array, { saturationLevel: 40000 });
+const res = detectSources(img, bg.data as Float32Array, rms.data as Float32Array, { saturationLevel: 40000, correctNeighbours: !process.env.NC });
 console.log('ms', performance.now() - t0, 'ours', res.sources.length, 'sep', gold.sep.length);
 let matched = 0, n10 = 0, d2 = 0, dIso = 0, nb = 0;
 for (const s of gold.sep) {
@@ -48,4 +48,42 @@ vsTruth(gold.sep.filter((s: any) => !s.winflag && !(s.flag & 1)).map((s: any) =>
     let best = Infinity, bt: any; for (const t of gold.truth) { const d = Math.hypot(t.x - s.x, t.y - s.y); if (d < best) { best = d; bt = t; } }
     if (best > 0.3) { console.log('ours', s.x.toFixed(2), s.y.toFixed(2), s.xIso.toFixed(2), s.yIso.toFixed(2), s.flux.toFixed(0), s.areaPx, s.halfLightRadiusPx.toFixed(2), 'truth near:', gold.truth.filter((t: any) => Math.hypot(t.x - s.x, t.y - s.y) < 8).map((t: any) => [t.x.toFixed(2), t.y.toFixed(2), t.flux.toFixed(0)].join(','))); }
   }
+}
+{
+  // completeness by barycentre
+  let m = 0, n = 0; const dd: number[] = [];
+  for (const s of gold.sep) { if (s.snr <= 10) continue; n++;
+    let best = Infinity; for (const o of res.sources) best = Math.min(best, Math.hypot(o.xIso - s.x, o.yIso - s.y));
+    if (best < 0.5) m++; else console.log('isomiss', s.x.toFixed(2), s.y.toFixed(2), s.flag, best.toFixed(2)); dd.push(best); }
+  dd.sort((a, b) => a - b); console.log('iso matched', m, n, 'p50', dd[n >> 1], 'p95', dd[Math.floor(n * 0.95)]);
+  // windowed for isolated
+  let k = 0, s2 = 0, nm = 0; const big: string[] = [];
+  for (const s of gold.sep) { if (s.snr <= 10 || s.flag || s.winflag) continue;
+    let best = Infinity, bo: any; for (const o of res.sources) { const d = Math.hypot(o.x - s.xwin, o.y - s.ywin); if (d < best) { best = d; bo = o; } }
+    if (bo.flags) continue;
+    if (best < 0.5) { k++; s2 += best * best; if (best > 0.05) big.push(`${s.xwin.toFixed(2)},${s.ywin.toFixed(2)} d=${best.toFixed(3)}`); } else nm++;
+  }
+  console.log('isolated windowed', k, 'miss', nm, 'rms', Math.sqrt(s2 / k), big);
+}
+{
+  let m = 0, n = 0, mi = 0, ni = 0, s2 = 0;
+  for (const s of gold.sep) { if (s.snr <= 10) continue; n++;
+    if (res.sources.some(o => Math.abs(o.xPeak - s.xpeak) + Math.abs(o.yPeak - s.ypeak) === 0)) m++; else console.log('peakmiss', s.xpeak, s.ypeak, s.flag, s.npix);
+    if (!s.isolated) continue; ni++;
+    let best = Infinity; for (const o of res.sources) best = Math.min(best, Math.hypot(o.x - s.xwin, o.y - s.ywin));
+    if (best < 0.5) { mi++; s2 += best * best; } else console.log('isomiss2', s.xwin, s.ywin, best);
+  }
+  console.log('peak matched', m, n, 'isolated', mi, ni, 'rms', Math.sqrt(s2 / mi));
+}
+{
+  const errs: number[] = []; const fw: number[] = [];
+  for (const t of gold.truth) {
+    if (t.x < 8 || t.y < 8 || t.x > 248 || t.y > 248) continue;
+    if (gold.truth.some((u: any) => u !== t && Math.hypot(u.x - t.x, u.y - t.y) < 12 && u.flux > 0.01 * t.flux)) continue;
+    let best = Infinity, bo: any; for (const o of res.sources) { const d = Math.hypot(o.x - t.x, o.y - t.y); if (d < best) { best = d; bo = o; } }
+    if (!bo || bo.flux / bo.fluxErr < 50 || (bo.flags & 4)) continue;
+    errs.push(best); fw.push(bo.fwhmPx);
+  }
+  fw.sort((a, b) => a - b);
+  console.log('truth isolated', errs.length, 'rms', Math.sqrt(errs.reduce((s, e) => s + e * e, 0) / errs.length), 'max', Math.max(...errs), 'fwhm median', fw[fw.length >> 1], fw[0], fw[fw.length - 1]);
 }

@@ -102,7 +102,7 @@ export function backgroundMesh(data: ArrayLike<number>, width: number, height: n
   let bad = 0;
   for (let i = 0; i < level.length; i++) if (Number.isNaN(level[i])) bad++;
   if (bad === level.length) throw new ImageError('ALL_NAN', `no mesh of ${boxW}×${boxH} pixels has ${Math.round(minFrac * 100)} % valid pixels`, { parameter: 'data' });
-  if (bad > 0) fillBadMeshes(level, rms, nx, ny);
+  if (bad > 0) fillBadMeshes(level, rms, nx);
   const [fl, fr] = fw > 1 || fh > 1 ? medianFilterMesh(level, rms, nx, ny, fw, fh, threshold) : [level, rms];
   const tmp = new Float64Array(nx * ny);
   tmp.set(fl);
@@ -165,7 +165,7 @@ export function meshRow(
 }
 
 /** Each NaN mesh takes the mean level and RMS of the good meshes nearest to it (grid distance). */
-function fillBadMeshes(level: Float32Array, rms: Float32Array, nx: number, ny: number): void {
+function fillBadMeshes(level: Float32Array, rms: Float32Array, nx: number): void {
   const good: number[] = [];
   for (let i = 0; i < level.length; i++) if (!Number.isNaN(level[i])) good.push(i);
   const fillL = new Float32Array(level);
@@ -197,7 +197,6 @@ function fillBadMeshes(level: Float32Array, rms: Float32Array, nx: number, ny: n
   }
   level.set(fillL);
   rms.set(fillR);
-  void ny;
 }
 
 /** Median filter of the level and RMS grids (windows shrink symmetrically at the edges). */
@@ -266,35 +265,37 @@ export function splineSecondDerivatives(v: ArrayLike<number>, n: number, d2: Flo
 }
 
 interface Stencil {
+  /** Interval (left node) of each pixel, and the pixel's position t in it (mesh units, may be < 0 or > 1 at the ends). */
   j: Int32Array;
-  a: Float64Array;
-  b: Float64Array;
-  c: Float64Array;
-  d: Float64Array;
+  t: Float64Array;
 }
 
-/** Spline weights at pixel positions 0..len−1 along an axis of `n` meshes of size `box`. */
+/** Position of pixels 0..len−1 (from `from`) along an axis of `n` meshes of size `box`. */
 function stencil(len: number, n: number, box: number, from = 0): Stencil {
-  const s: Stencil = { j: new Int32Array(len), a: new Float64Array(len), b: new Float64Array(len), c: new Float64Array(len), d: new Float64Array(len) };
+  const s: Stencil = { j: new Int32Array(len), t: new Float64Array(len) };
   for (let p = 0; p < len; p++) {
     // Mesh i's pixels are i·box .. i·box + box − 1, centred at (i + ½)·box − ½.
     const u = (from + p + 0.5) / box - 0.5;
-    if (n === 1) {
-      s.a[p] = 1;
-      continue;
-    }
+    if (n === 1) continue;
     let j = Math.floor(u);
     if (j < 0) j = 0;
     else if (j > n - 2) j = n - 2;
-    const t = u - j;
-    const ct = 1 - t;
     s.j[p] = j;
-    s.a[p] = ct;
-    s.b[p] = t;
-    s.c[p] = (ct * ct * ct - ct) / 6;
-    s.d[p] = (t * t * t - t) / 6;
+    s.t[p] = u - j;
   }
   return s;
+}
+
+/**
+ * The cubic of interval j in powers of t: v(t) = c0 + c1 t + c2 t² + c3 t³, from node
+ * values y0, y1 and second derivatives d0, d1 (unit spacing):
+ * (1−t) y0 + t y1 + ((1−t)³ − (1−t)) d0/6 + (t³ − t) d1/6.
+ */
+function cubic(y0: number, y1: number, d0: number, d1: number, out: Float64Array): void {
+  out[0] = y0;
+  out[1] = y1 - y0 - d0 / 3 - d1 / 6;
+  out[2] = d0 / 2;
+  out[3] = (d1 - d0) / 6;
 }
 
 /** Second derivatives along y of every mesh column of `grid` (for `interpolateRows`). */
@@ -321,15 +322,19 @@ export function interpolateMeshRows(mesh: BackgroundMesh, grids: Float32Array[],
   const sx = stencil(width, nx, boxWidth);
   const sy = stencil(rows, ny, boxHeight, y0);
   const colD2 = grids.map((g) => columnDerivatives(g, nx, ny));
+  // Pixel columns of each x interval: [xStart[j], xStart[j + 1]).
+  const xStart = new Int32Array(Math.max(nx, 2));
+  for (let x = 0, j = 0; x < width; x++) while (j < sx.j[x]) xStart[++j] = x;
+  for (let j = nx === 1 ? 1 : sx.j[width - 1] + 1; j < xStart.length; j++) xStart[j] = width;
   const node = new Float64Array(nx);
   const nodeD2 = new Float64Array(nx);
   const work = new Float64Array(nx);
+  const cy = new Float64Array(4);
+  const cx = new Float64Array(4);
+  const tx = sx.t;
   for (let r = 0; r < rows; r++) {
     const jy = sy.j[r];
-    const ay = sy.a[r];
-    const by = sy.b[r];
-    const cy = sy.c[r];
-    const dy = sy.d[r];
+    const ty = sy.t[r];
     for (let k = 0; k < grids.length; k++) {
       const g = grids[k];
       const d2 = colD2[k];
@@ -338,7 +343,10 @@ export function interpolateMeshRows(mesh: BackgroundMesh, grids: Float32Array[],
       else {
         const o0 = jy * nx;
         const o1 = o0 + nx;
-        for (let x = 0; x < nx; x++) node[x] = ay * g[o0 + x] + by * g[o1 + x] + cy * d2[o0 + x] + dy * d2[o1 + x];
+        for (let x = 0; x < nx; x++) {
+          cubic(g[o0 + x], g[o1 + x], d2[o0 + x], d2[o1 + x], cy);
+          node[x] = cy[0] + ty * (cy[1] + ty * (cy[2] + ty * cy[3]));
+        }
       }
       const out = outs[k];
       const base = r * width;
@@ -347,10 +355,19 @@ export function interpolateMeshRows(mesh: BackgroundMesh, grids: Float32Array[],
         continue;
       }
       splineSecondDerivatives(node, nx, nodeD2, work);
-      const { j, a, b, c, d } = sx;
-      for (let x = 0; x < width; x++) {
-        const jx = j[x];
-        out[base + x] = a[x] * node[jx] + b[x] * node[jx + 1] + c[x] * nodeD2[jx] + d[x] * nodeD2[jx + 1];
+      for (let j = 0; j < nx - 1; j++) {
+        const xa = xStart[j];
+        const xb = xStart[j + 1];
+        if (xa >= xb) continue;
+        cubic(node[j], node[j + 1], nodeD2[j], nodeD2[j + 1], cx);
+        const c0 = cx[0];
+        const c1 = cx[1];
+        const c2 = cx[2];
+        const c3 = cx[3];
+        for (let x = xa; x < xb; x++) {
+          const t = tx[x];
+          out[base + x] = c0 + t * (c1 + t * (c2 + t * c3));
+        }
       }
     }
   }

@@ -23,7 +23,8 @@
  * The per-band kernel (`combineBand`) is pure and synchronous, for a worker pool.
  */
 import { FitsReader } from '../fits/reader.js';
-import type { Header } from '../fits/header.js';
+import { Header } from '../fits/header.js';
+import { imageHdu, type HduToWrite } from '../fits/writer.js';
 import { parseLayout, uncompressedHeader } from '../fits/compression/compressed-image.js';
 import { readCompressedRegion } from '../fits/compression/read-tiles.js';
 import { checkShape, ImageError } from './errors.js';
@@ -492,7 +493,7 @@ export async function masterFlat(frames: FrameSource[], opts: MasterFlatOptions 
     },
     'flat',
   );
-  const st = sigmaClippedStats(subsample(r.data, 1 << 22));
+  const st = sigmaClippedStats(subsample(r.data, 1 << 20));
   const norm = st.median;
   if (!(norm > 0)) throw new ImageError('BAD_ARGUMENT', `combined flat level ${norm} is not positive`, { file: frames[0].name });
   const inv = 1 / norm;
@@ -639,4 +640,91 @@ export function applyCalibration(light: LightFrame, masters: CalibrationMasters,
   // A value that could not be computed is no data, whatever the reason.
   for (let i = 0; i < n; i++) if (out[i] - out[i] !== 0) mask[i] |= MaskBit.NO_DATA;
   return { data: out, mask, width, height, darkScale: s };
+}
+
+// ---------------------------------------------------------------------------------------
+// FITS files of masters and calibrated frames
+
+const KIND_NAME = { bias: 'MASTER BIAS', dark: 'MASTER DARK', flat: 'MASTER FLAT' } as const;
+
+/** Cards describing the mask bits, written with every MASK extension. */
+function maskHdu(mask: Uint8Array, width: number, height: number): HduToWrite {
+  const h = new Header();
+  h.set('EXTNAME', 'MASK', 'pixel flags (bit values below)');
+  for (const [name, bit] of Object.entries(MaskBit)) if (name !== 'ANY') h.set(`MASKB${Math.log2(bit)}`, name, `bit value ${bit}`);
+  return imageHdu(mask, [width, height], { header: h, primary: false });
+}
+
+/**
+ * A master frame as FITS HDUs: float32 primary (IMAGETYP = 'MASTER BIAS' | 'MASTER DARK' |
+ * 'MASTER FLAT', NCOMBINE, COMBINE, EXPTIME for darks, BIASSUB / DARKSUB / FLATNORM) and a
+ * uint8 'MASK' extension.
+ */
+export function masterHdus(master: MasterFrame, history: string[] = []): HduToWrite[] {
+  const h = new Header();
+  h.set('IMAGETYP', KIND_NAME[master.kind], 'combined calibration frame');
+  h.set('NCOMBINE', master.frames, 'frames combined');
+  h.set('COMBINE', master.method, 'per-pixel combination');
+  if (master.exposureS !== undefined) h.set('EXPTIME', master.exposureS, '[s] exposure the master corresponds to');
+  if (master.biasSubtracted !== undefined) h.set('BIASSUB', master.biasSubtracted, 'master bias subtracted from the frames');
+  if (master.darkSubtracted !== undefined) h.set('DARKSUB', master.darkSubtracted, 'master dark subtracted from the frames');
+  if (master.normalisation !== undefined) h.set('FLATNORM', master.normalisation, 'clipped median divided out');
+  for (const line of history) h.addCommentary('HISTORY', line);
+  return [imageHdu(master.data, [master.width, master.height], { header: h }), maskHdu(master.mask, master.width, master.height)];
+}
+
+/**
+ * Read a master frame written by `masterHdus` (or any single-image FITS: the kind is then
+ * `kind`, and without BIASSUB a dark counts as bias-subtracted when `assumeBiasSubtracted`).
+ */
+export async function readMasterFits(path: string, kind: MasterFrame['kind'], opts: { assumeBiasSubtracted?: boolean } = {}): Promise<MasterFrame> {
+  const frame = await openFitsFrame(path);
+  try {
+    const data = await frame.readRows(0, frame.height);
+    const h = frame.header;
+    const imagetyp = h.getString('IMAGETYP')?.trim().toUpperCase();
+    if (imagetyp !== undefined && imagetyp.startsWith('MASTER') && imagetyp !== KIND_NAME[kind]) {
+      throw new ImageError('BAD_ARGUMENT', `is a ${imagetyp}, expected a ${KIND_NAME[kind]}`, { file: path, parameter: kind });
+    }
+    let mask = new Uint8Array(data.length);
+    const reader = await FitsReader.open(path);
+    try {
+      const m = reader.hdus.find((x) => x.type === 'image' && x.header.getString('EXTNAME')?.trim().toUpperCase() === 'MASK');
+      if (m) {
+        const img = await reader.readImage(m.index);
+        if (img.data.length !== data.length) throw new ImageError('SIZE_MISMATCH', `MASK extension is ${img.width}×${img.height}, the image ${frame.width}×${frame.height}`, { file: path });
+        mask = Uint8Array.from(img.data as ArrayLike<number>);
+      }
+    } finally {
+      await reader.close();
+    }
+    for (let i = 0; i < data.length; i++) if (data[i] - data[i] !== 0) mask[i] |= MaskBit.NO_DATA;
+    const bool = (k: string): boolean | undefined => h.getBool(k);
+    const frames = h.getInt('NCOMBINE') ?? 1;
+    const method = (h.getString('COMBINE')?.trim() ?? 'median') as CombineMethod;
+    const master: MasterFrame = { kind, width: frame.width, height: frame.height, data, mask, frames, method };
+    if (kind === 'dark') {
+      master.exposureS = frame.exposureS;
+      master.biasSubtracted = bool('BIASSUB') ?? opts.assumeBiasSubtracted ?? true;
+    }
+    if (kind === 'flat') {
+      master.biasSubtracted = bool('BIASSUB');
+      master.darkSubtracted = bool('DARKSUB');
+      master.normalisation = h.getNumber('FLATNORM');
+    }
+    return master;
+  } finally {
+    await frame.close();
+  }
+}
+
+/**
+ * A calibrated frame as FITS HDUs: float32 primary with the light's header cards (minus
+ * the structural and scaling keywords) plus HISTORY lines, and the 'MASK' extension.
+ */
+export function calibratedHdus(result: CalibratedFrame, lightHeader?: Header, history: string[] = []): HduToWrite[] {
+  const h = lightHeader ? lightHeader.clone() : new Header();
+  for (const k of ['ZIMAGE', 'ZBITPIX', 'ZCMPTYPE', 'EXTNAME', 'XTENSION', 'PCOUNT', 'GCOUNT']) while (h.delete(k));
+  for (const line of history) h.addCommentary('HISTORY', line);
+  return [imageHdu(result.data, [result.width, result.height], { header: h }), maskHdu(result.mask, result.width, result.height)];
 }

@@ -21,7 +21,7 @@
  * (ours: unfiltered, as Source Extractor's X_IMAGE); skirt pixels of deblended objects go
  * to the most likely object rather than by a random draw; there is no CLEAN step.
  */
-import { type ImageLike, type ScalarOrMap, fluxRadiusUnchecked, windowedCentroidUnchecked, windowedMomentsUnchecked } from './aperture.js';
+import { type ImageLike, type ScalarOrMap, fluxRadiusUnchecked, MIN_WINDOW_SIGMA_PX, windowedCentroidUnchecked, windowedMomentsUnchecked } from './aperture.js';
 import { convolve2d, defaultDetectionKernel, normalizeKernel, type Kernel } from './convolve.js';
 import { checkShape, ImageError } from './errors.js';
 import { checkMask, MaskBit } from './mask.js';
@@ -65,6 +65,12 @@ export interface DetectOptions {
   gain?: number;
   /** Compute windowed centroids, half-light radii and FWHM (default true). */
   windowed?: boolean;
+  /**
+   * Replace other objects' pixels by the mirrored pixel before windowed measurements, as
+   * Source Extractor's MASK_TYPE CORRECT (default true). Off, the windows see neighbours'
+   * light as sep.winpos does, and positions in blends can be dragged onto the neighbour.
+   */
+  correctNeighbours?: boolean;
   /** Also return the segmentation map (0 = background, i + 1 = sources[i]). */
   segmentation?: boolean;
   /** Composites with more pixels than this are not deblended (default 1,000,000). */
@@ -181,12 +187,36 @@ export function detectSources(image: ImageLike, background: ScalarOrMap, rms: Sc
   } else filtered = sub;
 
   const comps = labelAboveThreshold(filtered, width, height, k, rms, minArea);
+  // Pass 1: deblend every composite, so each object's neighbours are known before measuring.
   const scratch = new DeblendScratch();
-  const sources: DetectedSource[] = [];
-  const footprints: Int32Array[] | undefined = opts.segmentation ? [] : undefined;
+  const footprints: Int32Array[] = [];
+  const objectFlags: number[] = [];
+  for (let c = 0; c < comps.count; c++) {
+    const pix = comps.pixels.subarray(comps.offsets[c], comps.offsets[c + 1]);
+    if (pix.length > maxDeblendPx) {
+      footprints.push(pix);
+      objectFlags.push(DetectFlag.DEBLEND_OVERFLOW);
+      continue;
+    }
+    // The detection threshold under the object's filtered peak is the base level.
+    let best = 0;
+    for (let q = 1; q < pix.length; q++) if (filtered[pix[q]] > filtered[pix[best]]) best = q;
+    const t0 = k * (typeof rms === 'number' ? rms : rms[pix[best]]);
+    const objects = deblend(pix, filtered, width, t0, { nThresh, contrast, minArea }, scratch);
+    for (const obj of objects) {
+      footprints.push(obj);
+      objectFlags.push(objects.length > 1 ? DetectFlag.BLENDED : 0);
+    }
+  }
+  const labels = new Int32Array(n);
+  footprints.forEach((fp, i) => {
+    for (let q = 0; q < fp.length; q++) labels[fp[q]] = i + 1;
+  });
+  // Pass 2: measure.
   const ctx: MeasureContext = {
     data,
     sub,
+    labels,
     width,
     height,
     rms,
@@ -194,44 +224,24 @@ export function detectSources(image: ImageLike, background: ScalarOrMap, rms: Sc
     saturation: opts.saturationLevel,
     gain: opts.gain,
     windowed: opts.windowed ?? true,
-    filtered,
+    correct: opts.correctNeighbours ?? true,
+    patch: new Float32Array(0),
   };
-  for (let c = 0; c < comps.count; c++) {
-    const pix = comps.pixels.subarray(comps.offsets[c], comps.offsets[c + 1]);
-    let objects: Int32Array[];
-    let extraFlags = 0;
-    if (pix.length > maxDeblendPx) {
-      objects = [pix];
-      extraFlags = DetectFlag.DEBLEND_OVERFLOW;
-    } else {
-      // The level of the detection threshold under the object's filtered peak.
-      let best = 0;
-      for (let q = 1; q < pix.length; q++) if (filtered[pix[q]] > filtered[pix[best]]) best = q;
-      const t0 = k * (typeof rms === 'number' ? rms : rms[pix[best]]);
-      objects = deblend(pix, filtered, width, t0, { nThresh, contrast, minArea }, scratch);
-      if (objects.length > 1) extraFlags = DetectFlag.BLENDED;
-    }
-    for (const obj of objects) {
-      const s = measure(obj, ctx);
-      s.flags |= extraFlags;
-      sources.push(s);
-      footprints?.push(obj);
-    }
-  }
+  const sources = footprints.map((fp, i) => {
+    const src = measure(fp, i + 1, ctx);
+    src.flags |= objectFlags[i];
+    return src;
+  });
   const result: DetectResult = { sources };
-  if (footprints) {
-    const seg = new Int32Array(n);
-    footprints.forEach((fp, i) => {
-      for (let q = 0; q < fp.length; q++) seg[fp[q]] = i + 1;
-    });
-    result.segmentation = seg;
-  }
+  if (opts.segmentation) result.segmentation = labels;
   return result;
 }
 
 interface MeasureContext {
   data: ArrayLike<number>;
   sub: Float32Array;
+  /** Object labels (0 = background, i + 1 = object i). */
+  labels: Int32Array;
   width: number;
   height: number;
   rms: ScalarOrMap;
@@ -239,10 +249,59 @@ interface MeasureContext {
   saturation: number | undefined;
   gain: number | undefined;
   windowed: boolean;
-  filtered: Float32Array;
+  correct: boolean;
+  /** Scratch for neighbour-corrected cut-outs. */
+  patch: Float32Array;
 }
 
-function measure(pix: Int32Array, ctx: MeasureContext): DetectedSource {
+interface Cutout {
+  data: Float32Array;
+  x0: number;
+  y0: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * A cut-out of the background-subtracted image around (xc, yc) within `radius`, in which
+ * pixels of other objects are replaced by the pixel mirrored through (xc, yc) (Source
+ * Extractor's MASK_TYPE CORRECT), or left out (NaN) when that one is another object's too.
+ * Windowed measurements on it are not dragged towards bright neighbours.
+ */
+function correctedCutout(ctx: MeasureContext, label: number, xc: number, yc: number, radius: number): Cutout {
+  const { sub, labels, width, height } = ctx;
+  const x0 = Math.max(0, Math.floor(xc - radius));
+  const x1 = Math.min(width - 1, Math.ceil(xc + radius));
+  const y0 = Math.max(0, Math.floor(yc - radius));
+  const y1 = Math.min(height - 1, Math.ceil(yc + radius));
+  const cw = x1 - x0 + 1;
+  const ch = y1 - y0 + 1;
+  if (ctx.patch.length < cw * ch) ctx.patch = new Float32Array(cw * ch);
+  const out = ctx.patch.subarray(0, cw * ch);
+  for (let y = y0; y <= y1; y++) {
+    const o = (y - y0) * cw - x0;
+    for (let x = x0; x <= x1; x++) {
+      const p = y * width + x;
+      const l = labels[p];
+      if (l === 0 || l === label || !ctx.correct) {
+        out[o + x] = sub[p];
+        continue;
+      }
+      const mx = Math.round(2 * xc - x);
+      const my = Math.round(2 * yc - y);
+      let v = NaN;
+      if (mx >= 0 && mx < width && my >= 0 && my < height) {
+        const q = my * width + mx;
+        const lq = labels[q];
+        if (lq === 0 || lq === label) v = sub[q];
+      }
+      out[o + x] = v;
+    }
+  }
+  return { data: out, x0, y0, width: cw, height: ch };
+}
+
+function measure(pix: Int32Array, label: number, ctx: MeasureContext): DetectedSource {
   const { sub, width, height, rms, mask, data } = ctx;
   const sat = ctx.saturation;
   let flags = 0;
@@ -273,7 +332,7 @@ function measure(pix: Int32Array, ctx: MeasureContext): DetectedSource {
     const p = pix[q];
     const y = (p / width) | 0;
     const x = p - y * width;
-    const v = process.env.FW ? ctx.filtered[p] : sub[p];
+    const v = sub[p];
     const dx = x - refX;
     const dy = y - refY;
     sI += v;
@@ -344,15 +403,19 @@ function measure(pix: Int32Array, ctx: MeasureContext): DetectedSource {
   let fwhm = NaN;
   if (ctx.windowed) {
     const rMax = Math.max(6 * a, 3);
-    r50 = fluxRadiusUnchecked(sub, width, height, xIso, yIso, rMax, 0.5, undefined, undefined, 0, 1e-3);
+    let cut = correctedCutout(ctx, label, xIso, yIso, rMax + 1);
+    r50 = fluxRadiusUnchecked(cut.data, cut.width, cut.height, xIso - cut.x0, yIso - cut.y0, rMax, 0.5, undefined, undefined, 0, 1e-3);
     const sig = r50 > 0 ? (2 * r50) / FWHM_PER_SIGMA : Math.max(a, 0.5);
-    const wc = windowedCentroidUnchecked(sub, width, height, xIso, yIso, sig, undefined, 0, 1e-5, 16);
+    // The window reaches 4σ, and may walk up to 4σ before giving up.
+    const reach = 8 * Math.max(sig, MIN_WINDOW_SIGMA_PX) + 2;
+    if (reach > rMax + 1) cut = correctedCutout(ctx, label, xIso, yIso, reach);
+    const wc = windowedCentroidUnchecked(cut.data, cut.width, cut.height, xIso - cut.x0, yIso - cut.y0, sig, undefined, 0, 1e-5, 16);
     if (wc.flags !== 0 || !(r50 > 0)) flags |= DetectFlag.WINDOW_FAILED;
     if (wc.flags === 0) {
-      x = wc.x;
-      y = wc.y;
+      x = wc.x + cut.x0;
+      y = wc.y + cut.y0;
     }
-    const [m0, m1, m2] = windowedMomentsUnchecked(sub, width, height, x, y, sig, undefined, 0);
+    const [m0, m1] = windowedMomentsUnchecked(cut.data, cut.width, cut.height, x - cut.x0, y - cut.y0, sig, undefined, 0);
     const meanVar = (m0 + m1) / 2 - 1 / 12;
     fwhm = meanVar > 0 ? FWHM_PER_SIGMA * Math.sqrt(meanVar) : 2 * r50;
   }

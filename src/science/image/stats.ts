@@ -308,26 +308,38 @@ const HIST_EPS = 1e-4;
  * `hist` (Int32Array of ≥ 4096) avoids allocating per call.
  */
 export function histogramMode(buf: ArrayLike<number>, n: number, hist: Int32Array = new Int32Array(HIST_MAX_LEVELS)): ModeEstimate {
+  if (hist.length < HIST_MAX_LEVELS) throw new ImageError('BAD_ARGUMENT', `histogram scratch holds ${hist.length} bins, need ${HIST_MAX_LEVELS}`, { parameter: 'hist' });
   if (n <= 0) return { mode: NaN, std: NaN, mean: NaN, median: NaN, count: 0 };
-  const all = meanStd(buf, n);
-  let lo = all.mean - 2 * all.std;
-  let hi = all.mean + 2 * all.std;
-  let sum = 0;
+  // One pass each for the first mean / σ and the 2σ-clipped ones: sums shifted by the first
+  // value keep the variance accurate for a sky far from zero.
+  const k0 = buf[0];
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = buf[i] - k0;
+    s1 += d;
+    s2 += d * d;
+  }
+  const mean1 = s1 / n;
+  const sigma1 = Math.sqrt(Math.max(0, s2 / n - mean1 * mean1));
+  let lo = k0 + mean1 - 2 * sigma1;
+  let hi = k0 + mean1 + 2 * sigma1;
+  s1 = 0;
+  s2 = 0;
   let m = 0;
   for (let i = 0; i < n; i++) {
     const v = buf[i];
     if (v >= lo && v <= hi) {
-      sum += v;
+      const d = v - k0;
+      s1 += d;
+      s2 += d * d;
       m++;
     }
   }
-  const mean2 = sum / m;
-  let ss = 0;
-  for (let i = 0; i < n; i++) {
-    const v = buf[i];
-    if (v >= lo && v <= hi) ss += (v - mean2) * (v - mean2);
-  }
-  const sigma2 = Math.sqrt(ss / m);
+  if (m === 0) return { mode: k0 + mean1, std: sigma1, mean: k0 + mean1, median: k0 + mean1, count: n };
+  const c1 = s1 / m;
+  const mean2 = k0 + c1;
+  const sigma2 = Math.sqrt(Math.max(0, s2 / m - c1 * c1));
   if (!(sigma2 > 0)) return { mode: mean2, std: 0, mean: mean2, median: mean2, count: n };
 
   const levels = Math.min(HIST_MAX_LEVELS, Math.floor(HIST_STEP * m + 1));
@@ -349,17 +361,17 @@ export function histogramMode(buf: ArrayLike<number>, n: number, hist: Int32Arra
   for (let it = 0; it < HIST_MAX_ITERS && sig >= 0.1 && Math.abs(sig / sigPrev - 1) > HIST_EPS; it++) {
     sigPrev = sig;
     let total = 0;
-    let s1 = 0;
-    let s2 = 0;
+    let h1 = 0;
+    let h2 = 0;
     for (let b = lo; b <= hi; b++) {
       const h = hist[b];
       total += h;
-      s1 += h * b;
-      s2 += h * b * b;
+      h1 += h * b;
+      h2 += h * b * b;
     }
     if (total === 0) break;
-    mea = s1 / total;
-    sig = Math.sqrt(Math.max(0, s2 / total - mea * mea));
+    mea = h1 / total;
+    sig = Math.sqrt(Math.max(0, h2 / total - mea * mea));
     // Median: bin b spans [b − ½, b + ½]; interpolate linearly inside the crossing bin.
     const halfTotal = total / 2;
     let cum = 0;

@@ -3,11 +3,13 @@
  *
  * Star counts: the cumulative surface density of stars brighter than m is modelled as
  *   N(< m) = densityAtRefMag · 10^(slope · (m − refMag))  per square degree,
- * i.e. log N ∝ 0.3 m by default. Away from the Galactic plane the observed slope is ~0.3–0.35
- * between V ≈ 10 and 20 (it is the Euclidean 0.6 only for a uniform, unbounded disc of
- * stars). The default normalisation, 8 stars deg⁻² brighter than V = 10, is the all-sky
- * average (~3.3e5 such stars over 41 253 deg²); fields near the plane are several times
- * denser, high latitudes thinner.
+ * i.e. log N ∝ 0.3 m by default (the Euclidean 0.6 holds only for a uniform, unbounded
+ * population; real all-sky counts steepen to ~0.4 around V 10–15 and flatten below 0.3
+ * towards V 20, averaging ~0.33 between 10 and 20). The default normalisation, 700 stars
+ * deg⁻² brighter than V = 15, is about the all-sky average where amateur frames live
+ * (Tycho-2 + UCAC4 hold ~950 deg⁻² to their magnitude 15, i.e. 3.9e7 stars over 41 253
+ * deg²); with slope 0.3 it gives ~22 deg⁻² to V = 10 and ~2.2e4 to V = 20. Milky Way
+ * fields are several times denser, the Galactic poles a few times thinner.
  *
  * Positions are uniform on the sphere inside a cone; the count is a Poisson deviate of
  * the expected number, so fields of the same area and seed but different centres differ.
@@ -27,9 +29,9 @@ export interface CatalogStar {
 export interface StarCountModel {
   /** Default 0.3 (d log N / dm). */
   slope?: number;
-  /** Stars per deg² brighter than refMag; default 8. */
+  /** Stars per deg² brighter than refMag; default 700. */
   densityAtRefMag?: number;
-  /** Default 10. */
+  /** Default 15. */
   refMag?: number;
 }
 
@@ -71,8 +73,8 @@ export function expectedStarCount(opts: Omit<StarFieldOptions, 'seed' | 'raDeg' 
 function resolveModel(m: StarCountModel): { slope: number; density: number; ref: number } {
   return {
     slope: requireNumber(m.slope ?? 0.3, 'slope', 0, 2, true),
-    density: requireNumber(m.densityAtRefMag ?? 8, 'densityAtRefMag', 0, 1e9, true),
-    ref: requireNumber(m.refMag ?? 10, 'refMag', -30, 40),
+    density: requireNumber(m.densityAtRefMag ?? 700, 'densityAtRefMag', 0, 1e9, true),
+    ref: requireNumber(m.refMag ?? 15, 'refMag', -30, 40),
   };
 }
 

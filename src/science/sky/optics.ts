@@ -119,7 +119,7 @@ export function resolveOptics(o: Optics): ResolvedOptics {
   const readNoiseE = requireNumber(o.readNoiseE ?? 0, 'optics.readNoiseE', 0, 1e6);
   const darkCurrentEPerS = requireNumber(o.darkCurrentEPerS ?? 0, 'optics.darkCurrentEPerS', 0, 1e9);
   const biasAdu = requireNumber(o.biasAdu ?? 0, 'optics.biasAdu', 0, 2 ** 32);
-  const fullWellE = o.fullWellE === undefined ? Infinity : requireNumber(o.fullWellE, 'optics.fullWellE', 0, Infinity, true);
+  const fullWellE = o.fullWellE === undefined || o.fullWellE === Infinity ? Infinity : requireNumber(o.fullWellE, 'optics.fullWellE', 0, Infinity, true);
   const bitDepth = requireInteger(o.bitDepth ?? 16, 'optics.bitDepth', 1, 32);
   const vignetting = resolveVignetting(o.vignetting ?? { kind: 'none' });
   const centre = o.opticalCentrePx ?? [(widthPx - 1) / 2, (heightPx - 1) / 2];
@@ -171,7 +171,7 @@ function resolveVignetting(v: Vignetting): Vignetting {
 }
 
 /** Pixel scale on the optical axis, arcsec/px: pixel pitch over focal length. */
-export function opticsPixelScaleArcsec(optics: Optics | ResolvedOptics): number {
+export function opticsPixelScaleArcsec(optics: Pick<Optics, 'pixelSizeUm' | 'focalLengthMm'>): number {
   requireNumber(optics.pixelSizeUm, 'optics.pixelSizeUm', 0, Infinity, true);
   requireNumber(optics.focalLengthMm, 'optics.focalLengthMm', 0, Infinity, true);
   // A TAN image has r = f·tan θ, so the scale at the axis is exactly pitch / f radians.

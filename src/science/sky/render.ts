@@ -16,13 +16,22 @@
  */
 import { deriveSeed, Rng } from '../inference/random.js';
 import { pixelScaleArcsec, pixToSkyDerivatives, skyToPix, skyToPixBatch, type Wcs } from '../wcs/index.js';
-import { addCosmicRays, addSatelliteTrail, hotPixels, type CosmicRayHit, type CosmicRayOptions, type HotPixels, type SatelliteTrail } from './artifacts.js';
+import {
+  addCosmicRays,
+  addSatelliteTrail,
+  expectedCosmicRays,
+  hotPixels,
+  type CosmicRayHit,
+  type CosmicRayOptions,
+  type HotPixels,
+  type SatelliteTrail,
+} from './artifacts.js';
 import type { CatalogStar } from './catalog.js';
 import { requireNumber, SkyError } from './errors.js';
 import { applyNoiseRows, digitiseRange, type FrameArray } from './noise.js';
 import { maxAdu, resolveOptics, saturationAdu, vignettingAt, vignettingRange, type Optics, type ResolvedOptics } from './optics.js';
-import { createPsfRenderer, psfKernel, type PsfProfile, type PsfKernel, type ResolvedPsf } from './psf.js';
-import { addConvolvedStamp, sersicStamp } from './sersic.js';
+import { createPsfRenderer, psfKernel, resolvePsf, type PsfKernel, type PsfProfile, type PsfRenderer, type ResolvedPsf } from './psf.js';
+import { addConvolvedStamp, sersicStamp, type SersicStamp } from './sersic.js';
 
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
 const SECONDS_PER_DAY = 86400;
@@ -150,6 +159,7 @@ export interface RenderResult {
     exposureS: number;
     zeroPointEPerS: number;
     pixelScaleArcsec: number;
+    /** Seeing FWHM in pixels as requested (the PSF drawn is at least 0.5 px wide: see psf). */
     seeingFwhmPx: number;
     psf: ResolvedPsf;
     /** Sky electrons per pixel at the optical centre (before vignetting, noise). */
@@ -169,6 +179,7 @@ const COSMIC_STREAM = 2;
 const MAX_STARS = 1e7;
 const MAX_SOURCES = 1e5;
 const MAX_SATELLITES = 1e4;
+const MIN_PSF_FWHM_PX = 0.5;
 
 export function renderFrame(opts: RenderOptions): RenderResult {
   if (opts === null || typeof opts !== 'object') throw new SkyError('BAD_ARGUMENT', 'render options are required');
@@ -199,10 +210,23 @@ export function renderFrame(opts: RenderOptions): RenderResult {
   const centre: [number, number] = [(width - 1) / 2, (height - 1) / 2];
   const scale = pixelScaleArcsec(wcs, centre);
   const seeingFwhmPx = seeing / scale;
-  const renderer = createPsfRenderer(
-    { profile: opts.psf?.profile ?? 'moffat', fwhmPx: seeingFwhmPx, ...(opts.psf?.beta !== undefined ? { beta: opts.psf.beta } : {}), ...(opts.trail ? { trail: opts.trail } : {}) },
-    { ...(opts.psfTruncation !== undefined ? { truncation: opts.psfTruncation } : {}), ...(opts.maxStampRadiusPx !== undefined ? { maxRadiusPx: opts.maxStampRadiusPx } : {}) },
-  );
+  // An image narrower than half a pixel is drawn at half a pixel: the optics, the pixel's
+  // own response and charge diffusion blur at least that much (all-sky cameras).
+  const psf = resolvePsf({
+    profile: opts.psf?.profile ?? 'moffat',
+    fwhmPx: Math.max(MIN_PSF_FWHM_PX, seeingFwhmPx),
+    ...(opts.psf?.beta !== undefined ? { beta: opts.psf.beta } : {}),
+    ...(opts.trail ? { trail: opts.trail } : {}),
+  });
+  const rendererOptions = {
+    ...(opts.psfTruncation !== undefined ? { truncation: opts.psfTruncation } : {}),
+    ...(opts.maxStampRadiusPx !== undefined ? { maxRadiusPx: opts.maxStampRadiusPx } : {}),
+  };
+  // Built on first use: its tables cost more than a small starless frame.
+  let psfRenderer: PsfRenderer | undefined;
+  const renderer = (): PsfRenderer => (psfRenderer ??= createPsfRenderer(psf, rendererOptions));
+  if (opts.psfTruncation !== undefined) requireNumber(opts.psfTruncation, 'psfTruncation', 0, 0.5, true);
+  if (opts.maxStampRadiusPx !== undefined) requireNumber(opts.maxStampRadiusPx, 'maxStampRadiusPx', 1, 4096);
   const zp = optics.zeroPointEPerS;
   const magToE = (mag: number): number => zp * Math.pow(10, -0.4 * (mag + extinction)) * exposureS;
 
@@ -235,6 +259,7 @@ export function renderFrame(opts: RenderOptions): RenderResult {
       requireNumber(s.mag, 'stars.mag', -30, 50, false, i);
     }
     const { xPx, yPx } = skyToPixBatch(wcs, ra, dec);
+    const draw = renderer();
     const step = Math.max(1, Math.floor(stars.length / 100));
     for (let i = 0; i < stars.length; i++) {
       const x = xPx[i];
@@ -242,7 +267,7 @@ export function renderFrame(opts: RenderOptions): RenderResult {
       if (Number.isFinite(x) && Number.isFinite(y)) {
         const s = stars[i];
         const flux = magToE(s.mag) * vignettingAt(optics, clamp(x, 0, width - 1), clamp(y, 0, height - 1));
-        renderer.add(electrons, width, height, x, y, flux);
+        draw.add(electrons, width, height, x, y, flux);
         if (x >= -0.5 && x < width - 0.5 && y >= -0.5 && y < height - 0.5) {
           truthStars.push({ index: i, ...(s.id !== undefined ? { id: s.id } : {}), raDeg: s.raDeg, decDeg: s.decDeg, mag: s.mag, xPx: x, yPx: y, fluxE: flux });
         }
@@ -251,69 +276,28 @@ export function renderFrame(opts: RenderOptions): RenderResult {
     }
   }
 
-  // Injected sources.
+  // Injected sources and satellite trails (validated before anything is drawn).
+  const prepared = sources.map((src, index) => prepareSource(src, index, wcs, optics, magToE, exposureS, opts));
+  const trails = satellites.map((t, index) => prepareTrail(t, index, psf.fwhmPx, zp * scale * scale * exposureS));
+  if (opts.cosmicRays) expectedCosmicRays(optics, opts.cosmicRays, exposureS);
+
   const truthSources: TruthSource[] = [];
   let kernel: PsfKernel | undefined;
-  sources.forEach((src, index) => {
-    const [x, y] = sourcePixel(wcs, src, index);
+  prepared.forEach((p, index) => {
+    const { src, xPx: x, yPx: y, fluxE } = p;
     const onChip = x >= -0.5 && x < width - 0.5 && y >= -0.5 && y < height - 0.5;
-    const vig = vignettingAt(optics, clamp(x, 0, width - 1), clamp(y, 0, height - 1));
     const id = src.id !== undefined ? { id: src.id } : {};
-    if (src.kind === 'point') {
-      const { fluxE, mag } = pointFlux(src, index, magToE, exposureS, opts);
-      const flux = fluxE * vig;
-      renderer.add(electrons, width, height, x, y, flux);
-      truthSources.push({ index, kind: 'point', ...id, xPx: x, yPx: y, fluxE: flux, ...(mag !== undefined ? { mag } : {}), onChip });
-    } else if (src.kind === 'sersic') {
-      requireNumber(src.mag, 'sources.mag', -30, 50, false, index);
-      const ell = requireNumber(src.ellipticity ?? 0, 'sources.ellipticity', 0, 1, false, index);
-      if (ell >= 1) throw new SkyError('BAD_ARGUMENT', 'ellipticity must be < 1', { parameter: 'sources.ellipticity', index });
-      const pa = (requireNumber(src.positionAngleDeg ?? 0, 'sources.positionAngleDeg', -Infinity, Infinity, false, index) * Math.PI) / 180;
-      const flux = magToE(src.mag) * vig;
-      const j = localJacobianArcsec(wcs, x, y);
-      const sp = Math.sin(pa);
-      const cp = Math.cos(pa);
-      // Major axis along (east, north) = (sin PA, cos PA); minor axis along (cos PA, −sin PA).
-      const m: [number, number, number, number] = [sp * j[0] + cp * j[2], sp * j[1] + cp * j[3], cp * j[0] - sp * j[2], cp * j[1] - sp * j[3]];
-      const stamp = sersicStamp({
-        xPx: x,
-        yPx: y,
-        fluxE: flux,
-        n: requireNumber(src.n, 'sources.n', 0.2, 10, false, index),
-        reArcsec: requireNumber(src.reArcsec, 'sources.reArcsec', 0, 1e5, true, index),
-        axisRatio: 1 - ell,
-        pixelToAxes: m,
-        ...(opts.maxStampRadiusPx !== undefined ? { maxRadiusPx: opts.maxStampRadiusPx } : {}),
-      });
-      kernel ??= psfKernel(renderer.psf);
-      addConvolvedStamp(electrons, width, height, stamp, kernel);
-      truthSources.push({ index, kind: 'sersic', ...id, xPx: x, yPx: y, fluxE: flux, mag: src.mag, onChip });
-    } else {
-      throw new SkyError('BAD_ARGUMENT', `unknown source kind '${String((src as { kind: unknown }).kind)}' (point or sersic)`, { parameter: 'sources.kind', index });
+    if (p.stamp === undefined) renderer().add(electrons, width, height, x, y, fluxE);
+    else {
+      kernel ??= psfKernel(psf);
+      addConvolvedStamp(electrons, width, height, p.stamp, kernel);
     }
+    truthSources.push({ index, kind: src.kind, ...id, xPx: x, yPx: y, fluxE, ...(p.mag !== undefined ? { mag: p.mag } : {}), onChip });
   });
 
-  // Satellite trails.
-  const truthTrails: TruthTrail[] = [];
-  satellites.forEach((t, index) => {
-    const where = { parameter: 'satellites', index };
-    if (!t || !Array.isArray(t.startPx) || !Array.isArray(t.endPx)) throw new SkyError('BAD_ARGUMENT', 'startPx and endPx must be [x, y]', where);
-    for (const v of [...t.startPx, ...t.endPx]) requireNumber(v, 'satellites.startPx/endPx', -1e7, 1e7, false, index);
-    if (t.startPx[0] === t.endPx[0] && t.startPx[1] === t.endPx[1]) throw new SkyError('BAD_ARGUMENT', 'startPx and endPx coincide', where);
-    const widthFwhmPx = requireNumber(t.widthFwhmPx ?? seeingFwhmPx, 'satellites.widthFwhmPx', 0, 1000, true, index);
-    if ((t.peakMagPerArcsec2 === undefined) === (t.electronsPerPx === undefined)) {
-      throw new SkyError('BAD_ARGUMENT', 'give exactly one of peakMagPerArcsec2 and electronsPerPx', where);
-    }
-    let lambda: number;
-    if (t.electronsPerPx !== undefined) lambda = requireNumber(t.electronsPerPx, 'satellites.electronsPerPx', 0, Infinity, false, index);
-    else {
-      const peak = zp * Math.pow(10, -0.4 * requireNumber(t.peakMagPerArcsec2, 'satellites.peakMagPerArcsec2', -30, 60, false, index)) * scale * scale * exposureS;
-      lambda = peak * (widthFwhmPx / (2 * Math.sqrt(2 * Math.LN2))) * Math.sqrt(2 * Math.PI);
-    }
-    const fluxE = addSatelliteTrail(electrons, width, height, { startPx: t.startPx, endPx: t.endPx, widthFwhmPx, electronsPerPx: lambda }, (px, py) =>
-      vignettingAt(optics, px, py),
-    );
-    truthTrails.push({ index, ...(t.id !== undefined ? { id: t.id } : {}), fluxE, electronsPerPx: lambda });
+  const truthTrails: TruthTrail[] = trails.map((t, index) => {
+    const fluxE = addSatelliteTrail(electrons, width, height, t, (px, py) => vignettingAt(optics, px, py));
+    return { index, ...(satellites[index].id !== undefined ? { id: satellites[index].id } : {}), fluxE, electronsPerPx: t.electronsPerPx };
   });
 
   // Noise, cosmic rays, digitisation.
@@ -349,7 +333,7 @@ export function renderFrame(opts: RenderOptions): RenderResult {
       zeroPointEPerS: zp,
       pixelScaleArcsec: scale,
       seeingFwhmPx,
-      psf: renderer.psf,
+      psf,
       skyEPerPx,
       darkEPerPx,
       gainEPerAdu: optics.gainEPerAdu,
@@ -377,6 +361,85 @@ function sourcePixel(wcs: Wcs, src: SourcePosition, index: number): [number, num
   const [x, y] = skyToPix(wcs, ra, dec);
   if (!Number.isFinite(x) || !Number.isFinite(y)) throw new SkyError('BAD_ARGUMENT', 'position has no image in this WCS (more than 90° from the field)', { parameter: 'sources', index });
   return [x, y];
+}
+
+interface PreparedSource {
+  src: InjectedSource;
+  xPx: number;
+  yPx: number;
+  /** Expected electrons, vignetting included. */
+  fluxE: number;
+  mag?: number;
+  /** The drawn profile of an extended source (before the PSF). */
+  stamp?: SersicStamp;
+}
+
+function prepareSource(
+  src: InjectedSource,
+  index: number,
+  wcs: Wcs,
+  optics: ResolvedOptics,
+  magToE: (mag: number) => number,
+  exposureS: number,
+  opts: RenderOptions,
+): PreparedSource {
+  const [x, y] = sourcePixel(wcs, src, index);
+  const vig = vignettingAt(optics, clamp(x, 0, optics.widthPx - 1), clamp(y, 0, optics.heightPx - 1));
+  if (src.kind === 'point') {
+    const { fluxE, mag } = pointFlux(src, index, magToE, exposureS, opts);
+    return { src, xPx: x, yPx: y, fluxE: fluxE * vig, ...(mag !== undefined ? { mag } : {}) };
+  }
+  if (src.kind !== 'sersic') {
+    throw new SkyError('BAD_ARGUMENT', `unknown source kind '${String((src as { kind: unknown }).kind)}' (point or sersic)`, { parameter: 'sources.kind', index });
+  }
+  requireNumber(src.mag, 'sources.mag', -30, 50, false, index);
+  const ell = requireNumber(src.ellipticity ?? 0, 'sources.ellipticity', 0, 1, false, index);
+  if (ell >= 1) throw new SkyError('BAD_ARGUMENT', 'ellipticity must be < 1', { parameter: 'sources.ellipticity', index });
+  const pa = (requireNumber(src.positionAngleDeg ?? 0, 'sources.positionAngleDeg', -Infinity, Infinity, false, index) * Math.PI) / 180;
+  const fluxE = magToE(src.mag) * vig;
+  const j = localJacobianArcsec(wcs, x, y);
+  const sp = Math.sin(pa);
+  const cp = Math.cos(pa);
+  // Major axis along (east, north) = (sin PA, cos PA); minor axis along (cos PA, −sin PA).
+  const m: [number, number, number, number] = [sp * j[0] + cp * j[2], sp * j[1] + cp * j[3], cp * j[0] - sp * j[2], cp * j[1] - sp * j[3]];
+  const stamp = sersicStamp({
+    xPx: x,
+    yPx: y,
+    fluxE,
+    n: requireNumber(src.n, 'sources.n', 0.2, 10, false, index),
+    reArcsec: requireNumber(src.reArcsec, 'sources.reArcsec', 0, 1e5, true, index),
+    axisRatio: 1 - ell,
+    pixelToAxes: m,
+    ...(opts.maxStampRadiusPx !== undefined ? { maxRadiusPx: opts.maxStampRadiusPx } : {}),
+  });
+  return { src, xPx: x, yPx: y, fluxE, mag: src.mag, stamp };
+}
+
+/** A trail's geometry and line flux; `surfaceToEPerPx` turns 10^(−0.4 μ) into e⁻ per px². */
+function prepareTrail(
+  t: SatelliteTrail,
+  index: number,
+  defaultWidthPx: number,
+  surfaceToEPerPx: number,
+): { startPx: readonly [number, number]; endPx: readonly [number, number]; widthFwhmPx: number; electronsPerPx: number } {
+  const where = { parameter: 'satellites', index };
+  if (!t || !Array.isArray(t.startPx) || !Array.isArray(t.endPx) || t.startPx.length !== 2 || t.endPx.length !== 2) {
+    throw new SkyError('BAD_ARGUMENT', 'startPx and endPx must be [x, y]', where);
+  }
+  for (const v of [...t.startPx, ...t.endPx]) requireNumber(v, 'satellites.startPx/endPx', -1e7, 1e7, false, index);
+  if (t.startPx[0] === t.endPx[0] && t.startPx[1] === t.endPx[1]) throw new SkyError('BAD_ARGUMENT', 'startPx and endPx coincide', where);
+  const widthFwhmPx = requireNumber(t.widthFwhmPx ?? defaultWidthPx, 'satellites.widthFwhmPx', 0, 1000, true, index);
+  if ((t.peakMagPerArcsec2 === undefined) === (t.electronsPerPx === undefined)) {
+    throw new SkyError('BAD_ARGUMENT', 'give exactly one of peakMagPerArcsec2 and electronsPerPx', where);
+  }
+  let electronsPerPx: number;
+  if (t.electronsPerPx !== undefined) electronsPerPx = requireNumber(t.electronsPerPx, 'satellites.electronsPerPx', 0, Infinity, false, index);
+  else {
+    // Peak e⁻/px² on the centre line times the Gaussian's integral across, σ√(2π).
+    const peak = surfaceToEPerPx * Math.pow(10, -0.4 * requireNumber(t.peakMagPerArcsec2, 'satellites.peakMagPerArcsec2', -30, 60, false, index));
+    electronsPerPx = peak * (widthFwhmPx / (2 * Math.sqrt(2 * Math.LN2))) * Math.sqrt(2 * Math.PI);
+  }
+  return { startPx: t.startPx, endPx: t.endPx, widthFwhmPx, electronsPerPx };
 }
 
 function pointFlux(

@@ -82,6 +82,7 @@ export function exactSums(
         sn[i - ia] = Math.sin(a);
       }
       if (acc === null) blockNterms1(w, wy, dc, ds, cs, sn, ia, ib, ka - outK0, kb - outK0, out, q0, len);
+      else if (nterms === 2) blockNterms2(w, wy, dc, ds, cs, sn, ia, ib, ka - outK0, kb - outK0, out, q0, len);
       else blockGeneral(w, wy, dc, ds, cs, sn, ia, ib, ka - outK0, kb - outK0, out, q0, len, nterms, acc);
     }
   }
@@ -139,6 +140,80 @@ function blockNterms1(
     out[o2i + j] += sS2;
     out[o3r + j] += sYC;
     out[o3i + j] += sYS;
+  }
+}
+
+/** Two terms: w@1…4 and wy@1…2 (requests q0 … q0+5), harmonics by double-angle products. */
+function blockNterms2(
+  w: Float64Array,
+  wy: Float64Array,
+  dc: Float64Array,
+  ds: Float64Array,
+  cs: Float64Array,
+  sn: Float64Array,
+  ia: number,
+  ib: number,
+  ja: number,
+  jb: number,
+  out: Float64Array,
+  q0: number,
+  len: number,
+): void {
+  const o = 2 * q0 * len;
+  for (let j = ja; j < jb; j++) {
+    let a1 = 0;
+    let b1 = 0;
+    let a2 = 0;
+    let b2 = 0;
+    let a3 = 0;
+    let b3 = 0;
+    let a4 = 0;
+    let b4 = 0;
+    let y1 = 0;
+    let z1 = 0;
+    let y2 = 0;
+    let z2 = 0;
+    for (let i = ia; i < ib; i++) {
+      const p = i - ia;
+      const c = cs[p];
+      const s = sn[p];
+      const c2 = c * c - s * s;
+      const s2 = 2 * c * s;
+      const c3 = c2 * c - s2 * s;
+      const s3 = s2 * c + c2 * s;
+      const c4 = c2 * c2 - s2 * s2;
+      const s4 = 2 * c2 * s2;
+      const wi = w[i];
+      const yi = wy[i];
+      a1 += wi * c;
+      b1 += wi * s;
+      a2 += wi * c2;
+      b2 += wi * s2;
+      a3 += wi * c3;
+      b3 += wi * s3;
+      a4 += wi * c4;
+      b4 += wi * s4;
+      y1 += yi * c;
+      z1 += yi * s;
+      y2 += yi * c2;
+      z2 += yi * s2;
+      const ci = dc[i];
+      const si = ds[i];
+      cs[p] = c * ci - s * si;
+      sn[p] = c * si + s * ci;
+    }
+    out[o + j] += a1;
+    out[o + len + j] += b1;
+    out[o + 2 * len + j] += a2;
+    out[o + 3 * len + j] += b2;
+    out[o + 4 * len + j] += a3;
+    out[o + 5 * len + j] += b3;
+    out[o + 6 * len + j] += a4;
+    out[o + 7 * len + j] += b4;
+    out[o + 8 * len + j] += y1;
+    out[o + 9 * len + j] += z1;
+    out[o + 10 * len + j] += y2;
+    out[o + 11 * len + j] += z2;
   }
 }
 

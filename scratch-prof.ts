@@ -1,0 +1,21 @@
+import { syntheticStarField } from './bench/synthetic.js';
+import { convolve2d, defaultDetectionKernel, normalizeKernel } from './src/science/image/convolve.js';
+import { labelAboveThreshold, deblend, DeblendScratch } from './src/science/image/segmentation.js';
+import { detectSources } from './src/science/image/detect.js';
+const S = 4096;
+const data = syntheticStarField(S, S, { seed: 7, stars: 20000, skyAdu: 1000, noiseAdu: 12, fwhmPx: 3 });
+const t = () => performance.now();
+let t0 = t();
+const sub = new Float32Array(data.length); for (let i = 0; i < sub.length; i++) sub[i] = data[i] - 1000;
+console.log('sub', (t() - t0).toFixed(0)); t0 = t();
+const f = convolve2d(sub, S, S, normalizeKernel(defaultDetectionKernel()));
+console.log('conv', (t() - t0).toFixed(0)); t0 = t();
+const comps = labelAboveThreshold(f, S, S, 1.5, 12, 5);
+console.log('label', (t() - t0).toFixed(0), comps.count, comps.pixels.length); t0 = t();
+const sc = new DeblendScratch(); let nobj = 0;
+for (let c = 0; c < comps.count; c++) { const pix = comps.pixels.subarray(comps.offsets[c], comps.offsets[c + 1]); nobj += deblend(pix, f, S, 18, { nThresh: 32, contrast: 0.005, minArea: 5 }, sc).length; }
+console.log('deblend', (t() - t0).toFixed(0), nobj); t0 = t();
+detectSources({ data, width: S, height: S }, 1000, 12, { windowed: false });
+console.log('detect nowin', (t() - t0).toFixed(0)); t0 = t();
+detectSources({ data, width: S, height: S }, 1000, 12);
+console.log('detect win', (t() - t0).toFixed(0)); t0 = t();
