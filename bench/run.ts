@@ -13,6 +13,7 @@ const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<vo
   wcs: () => import('./wcs.js'),
   transit: () => import('./transit.js'),
   inference: () => import('./inference.js'),
+  'image-background': () => import('./image-background.js'),
 };
 
 async function main(): Promise<void> {

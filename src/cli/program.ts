@@ -9,6 +9,7 @@ import { CliError, oneLineReason } from './errors.js';
 import type { CliIo } from './io.js';
 import { fitsCommand } from './commands/fits.js';
 import { wcsCommand } from './commands/wcs.js';
+import { calibrateCommand } from './commands/calibrate.js';
 
 function packageVersion(): string {
   try {
@@ -32,6 +33,7 @@ export function createProgram(io: CliIo): Command {
     .exitOverride();
   program.addCommand(fitsCommand(io));
   program.addCommand(wcsCommand(io));
+  program.addCommand(calibrateCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();

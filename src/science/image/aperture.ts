@@ -458,6 +458,9 @@ interface Patch {
   dx: Float64Array;
   dy: Float64Array;
   v: Float64Array;
+  /** Squared distances from the centre to the nearest and farthest points of each pixel. */
+  near2: Float64Array;
+  far2: Float64Array;
   n: number;
 }
 
@@ -467,7 +470,10 @@ function gatherPatch(data: ArrayLike<number>, width: number, height: number, xc:
   const j0 = Math.max(0, Math.ceil(yc - r - 0.5));
   const j1 = Math.min(height - 1, Math.floor(yc + r + 0.5));
   const cap = Math.max(0, (i1 - i0 + 1) * (j1 - j0 + 1));
-  const p = into && into.dx.length >= cap ? into : { dx: new Float64Array(cap), dy: new Float64Array(cap), v: new Float64Array(cap), n: 0 };
+  const p =
+    into && into.dx.length >= cap
+      ? into
+      : { dx: new Float64Array(cap), dy: new Float64Array(cap), v: new Float64Array(cap), near2: new Float64Array(cap), far2: new Float64Array(cap), n: 0 };
   let m = 0;
   const lim = (r + 0.7072) ** 2;
   for (let j = j0; j <= j1; j++) {
@@ -481,6 +487,12 @@ function gatherPatch(data: ArrayLike<number>, width: number, height: number, xc:
       p.dx[m] = dx;
       p.dy[m] = dy;
       p.v[m] = v;
+      const ax = Math.abs(dx);
+      const ay = Math.abs(dy);
+      const nx = ax > 0.5 ? ax - 0.5 : 0;
+      const ny = ay > 0.5 ? ay - 0.5 : 0;
+      p.near2[m] = nx * nx + ny * ny;
+      p.far2[m] = (ax + 0.5) ** 2 + (ay + 0.5) ** 2;
       m++;
     }
   }
@@ -489,11 +501,15 @@ function gatherPatch(data: ArrayLike<number>, width: number, height: number, xc:
 }
 
 function patchSum(p: Patch, r: number): number {
+  const r2 = r * r;
   let s = 0;
   for (let k = 0; k < p.n; k++) {
-    const dx = p.dx[k];
-    const dy = p.dy[k];
-    s += p.v[k] * circleRectOverlap(dx - 0.5, dy - 0.5, dx + 0.5, dy + 0.5, r);
+    if (p.far2[k] <= r2) s += p.v[k];
+    else if (p.near2[k] < r2) {
+      const dx = p.dx[k];
+      const dy = p.dy[k];
+      s += p.v[k] * circleRectOverlap(dx - 0.5, dy - 0.5, dx + 0.5, dy + 0.5, r);
+    }
   }
   return s;
 }

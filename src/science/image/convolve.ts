@@ -179,6 +179,10 @@ export function convolve2d(data: ArrayLike<number>, width: number, height: numbe
 
 /** out(x, y) = Σ k(i, j) · padded(x + i, y + j) for the width × height interior; accumulates rows in float64. */
 function correlatePadded(padded: Float32Array, pw: number, width: number, height: number, kernel: Kernel, out: Float32Array): void {
+  if (kernel.width === 3 && kernel.height === 3) {
+    correlate3x3(padded, pw, width, height, kernel.data, out);
+    return;
+  }
   const kw = kernel.width;
   const kh = kernel.height;
   const k = kernel.data;
@@ -196,5 +200,22 @@ function correlatePadded(padded: Float32Array, pw: number, width: number, height
     }
     const o = y * width;
     for (let x = 0; x < width; x++) out[o + x] = acc[x];
+  }
+}
+
+/** The common 3×3 case, unrolled (same sums as the general loop, in float64). */
+function correlate3x3(padded: Float32Array, pw: number, width: number, height: number, k: Float64Array, out: Float32Array): void {
+  const [k0, k1, k2, k3, k4, k5, k6, k7, k8] = k;
+  for (let y = 0; y < height; y++) {
+    const r0 = y * pw;
+    const r1 = r0 + pw;
+    const r2 = r1 + pw;
+    const o = y * width;
+    for (let x = 0; x < width; x++) {
+      out[o + x] =
+        k0 * padded[r0 + x] + k1 * padded[r0 + x + 1] + k2 * padded[r0 + x + 2] +
+        k3 * padded[r1 + x] + k4 * padded[r1 + x + 1] + k5 * padded[r1 + x + 2] +
+        k6 * padded[r2 + x] + k7 * padded[r2 + x + 1] + k8 * padded[r2 + x + 2];
+    }
   }
 }

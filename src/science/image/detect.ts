@@ -404,7 +404,7 @@ function measure(pix: Int32Array, label: number, ctx: MeasureContext): DetectedS
   if (ctx.windowed) {
     const rMax = Math.max(6 * a, 3);
     let cut = correctedCutout(ctx, label, xIso, yIso, rMax + 1);
-    r50 = fluxRadiusUnchecked(cut.data, cut.width, cut.height, xIso - cut.x0, yIso - cut.y0, rMax, 0.5, undefined, undefined, 0, 1e-3);
+    r50 = fluxRadiusUnchecked(cut.data, cut.width, cut.height, xIso - cut.x0, yIso - cut.y0, rMax, 0.5, undefined, undefined, 0, 1e-2);
     const sig = r50 > 0 ? (2 * r50) / FWHM_PER_SIGMA : Math.max(a, 0.5);
     // The window reaches 4σ, and may walk up to 4σ before giving up.
     const reach = 8 * Math.max(sig, MIN_WINDOW_SIGMA_PX) + 2;

@@ -192,14 +192,17 @@ export function deblend(pixels: Int32Array, f: Float32Array, width: number, t0: 
     if (y > ymax) ymax = y;
   }
   if (!(fmax > t0) || !(total > 0)) return [pixels];
-  const levels = new Float64Array(nThresh);
-  for (let i = 1; i < nThresh; i++) {
-    levels[i] = t0 > 0 ? t0 * Math.pow(fmax / t0, i / nThresh) : t0 + ((fmax - t0) * i) / nThresh;
-  }
   const bw = xmax - xmin + 1;
   const bh = ymax - ymin + 1;
   scratch.ensure(bw * bh, pixels.length);
   const box = { xmin, ymin, bw, bh };
+  // Every branch of every level holds a local maximum of f, so an object with one local
+  // maximum (most stars) cannot split: skip the levels.
+  if (countLocalMaxima(pixels, f, width, box, scratch) < 2) return [pixels];
+  const levels = new Float64Array(nThresh);
+  for (let i = 1; i < nThresh; i++) {
+    levels[i] = t0 > 0 ? t0 * Math.pow(fmax / t0, i / nThresh) : t0 + ((fmax - t0) * i) / nThresh;
+  }
   const minFlux = contrast * total;
   // Branches may be smaller than a detection: sep (and Source Extractor) accept one of
   // min(minArea, 3) pixels — a real second peak shows only its top few pixels above the
@@ -232,6 +235,41 @@ export function deblend(pixels: Int32Array, f: Float32Array, width: number, t0: 
   split(pixels, 1);
   if (cores.length < 2) return [pixels];
   return assignSkirt(pixels, cores, f, width);
+}
+
+/** Pixels of `sub` with no 8-neighbour in `sub` of strictly higher f (plateaus count every pixel). */
+function countLocalMaxima(sub: Int32Array, f: Float32Array, width: number, box: { xmin: number; ymin: number; bw: number; bh: number }, s: DeblendScratch): number {
+  const [mark] = s.nextStamps();
+  const { xmin, ymin, bw, bh } = box;
+  const grid = s.grid;
+  for (let k = 0; k < sub.length; k++) {
+    const p = sub[k];
+    const y = (p / width) | 0;
+    grid[(y - ymin) * bw + (p - y * width - xmin)] = mark;
+  }
+  let count = 0;
+  for (let k = 0; k < sub.length; k++) {
+    const p = sub[k];
+    const v = f[p];
+    const y = (p / width) | 0;
+    const cy = y - ymin;
+    const cx = p - y * width - xmin;
+    let isMax = true;
+    for (let dy = -1; dy <= 1 && isMax; dy++) {
+      const yy = cy + dy;
+      if (yy < 0 || yy >= bh) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = cx + dx;
+        if (xx < 0 || xx >= bw || (dx === 0 && dy === 0)) continue;
+        if (grid[yy * bw + xx] === mark && f[p + dy * width + dx] > v) {
+          isMax = false;
+          break;
+        }
+      }
+    }
+    if (isMax && ++count >= 2) return count;
+  }
+  return count;
 }
 
 /** Connected (8-way) branches of the pixels of `sub` with f > level, each in raster order. */

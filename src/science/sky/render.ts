@@ -31,7 +31,7 @@ import { requireNumber, SkyError } from './errors.js';
 import { applyNoiseRows, digitiseRange, type FrameArray } from './noise.js';
 import { maxAdu, resolveOptics, saturationAdu, vignettingAt, vignettingRange, type Optics, type ResolvedOptics } from './optics.js';
 import { createPsfRenderer, psfKernel, resolvePsf, type PsfKernel, type PsfProfile, type PsfRenderer, type ResolvedPsf } from './psf.js';
-import { addConvolvedStamp, sersicStamp, type SersicStamp } from './sersic.js';
+import { addConvolvedStamp, sersicStamp, type SersicDraw } from './sersic.js';
 
 const ARCSEC_PER_RAD = (180 / Math.PI) * 3600;
 const SECONDS_PER_DAY = 86400;
@@ -287,10 +287,10 @@ export function renderFrame(opts: RenderOptions): RenderResult {
     const { src, xPx: x, yPx: y, fluxE } = p;
     const onChip = x >= -0.5 && x < width - 0.5 && y >= -0.5 && y < height - 0.5;
     const id = src.id !== undefined ? { id: src.id } : {};
-    if (p.stamp === undefined) renderer().add(electrons, width, height, x, y, fluxE);
+    if (p.sersic === undefined) renderer().add(electrons, width, height, x, y, fluxE);
     else {
       kernel ??= psfKernel(psf);
-      addConvolvedStamp(electrons, width, height, p.stamp, kernel);
+      addConvolvedStamp(electrons, width, height, sersicStamp(p.sersic), kernel);
     }
     truthSources.push({ index, kind: src.kind, ...id, xPx: x, yPx: y, fluxE, ...(p.mag !== undefined ? { mag: p.mag } : {}), onChip });
   });
@@ -370,8 +370,8 @@ interface PreparedSource {
   /** Expected electrons, vignetting included. */
   fluxE: number;
   mag?: number;
-  /** The drawn profile of an extended source (before the PSF). */
-  stamp?: SersicStamp;
+  /** How to draw an extended source (its stamp is made when drawn, to bound memory). */
+  sersic?: SersicDraw;
 }
 
 function prepareSource(
@@ -402,7 +402,7 @@ function prepareSource(
   const cp = Math.cos(pa);
   // Major axis along (east, north) = (sin PA, cos PA); minor axis along (cos PA, −sin PA).
   const m: [number, number, number, number] = [sp * j[0] + cp * j[2], sp * j[1] + cp * j[3], cp * j[0] - sp * j[2], cp * j[1] - sp * j[3]];
-  const stamp = sersicStamp({
+  const sersic: SersicDraw = {
     xPx: x,
     yPx: y,
     fluxE,
@@ -411,8 +411,8 @@ function prepareSource(
     axisRatio: 1 - ell,
     pixelToAxes: m,
     ...(opts.maxStampRadiusPx !== undefined ? { maxRadiusPx: opts.maxStampRadiusPx } : {}),
-  });
-  return { src, xPx: x, yPx: y, fluxE, mag: src.mag, stamp };
+  };
+  return { src, xPx: x, yPx: y, fluxE, mag: src.mag, sersic };
 }
 
 /** A trail's geometry and line flux; `surfaceToEPerPx` turns 10^(−0.4 μ) into e⁻ per px². */
