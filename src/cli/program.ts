@@ -10,6 +10,7 @@ import type { CliIo } from './io.js';
 import { fitsCommand } from './commands/fits.js';
 import { wcsCommand } from './commands/wcs.js';
 import { calibrateCommand } from './commands/calibrate.js';
+import { skyCommand } from './commands/sky.js';
 
 function packageVersion(): string {
   try {
@@ -34,6 +35,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(fitsCommand(io));
   program.addCommand(wcsCommand(io));
   program.addCommand(calibrateCommand(io));
+  program.addCommand(skyCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();

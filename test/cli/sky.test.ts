@@ -139,6 +139,8 @@ describe('openastro sky render', () => {
       [['--ra', '10', '--dec', '10', '--fov-arcmin', '5', '-o', 'x.fits', '--psf', 'airy'], /psf/],
       [['--ra', '10', '--dec', '10', '--fov-arcmin', '5', '-o', 'x.fits', '--satellite', '1,2,3'], /--satellite/],
       [['--ra', '10', '--dec', '10', '--fov-arcmin', '5', '-o', 'x.fits', '--date', 'yesterday'], /--date/],
+      // Fails after rendering: neither the truth nor the frame may stay behind.
+      [['--ra', '10', '--dec', '10', '--fov-arcmin', '2', '-o', 'x.fits', '--truth', 'missing-dir/t.csv'], /ENOENT|no such/i],
     ];
     for (const [argv, message] of cases) {
       const r = await cli(dir, 'sky', 'render', ...argv);

@@ -248,19 +248,20 @@ export async function skyRender(io: CliIo, opts: RenderCliOptions): Promise<SkyR
   header.set('SIMSEED', seed, 'random seed of the simulation');
   wcsToHeader(wcs, header);
   const hdu = imageHdu(result.frame, [result.width, result.height], { header });
-  await writeFitsFile(outPath, [hdu], { checksum: true });
-
-  if (truthPath) {
-    const lines = ['id,ra_deg,dec_deg,mag,x_px,y_px,flux_e'];
-    for (const s of result.stars) lines.push(`${s.id ?? s.index},${s.raDeg},${s.decDeg},${s.mag},${s.xPx},${s.yPx},${s.fluxE}`);
-    const tmp = `${truthPath}.${randomUUID()}.tmp`;
-    try {
-      await writeFile(tmp, lines.join('\n') + '\n', { flag: 'wx' });
-      await rename(tmp, truthPath);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw e;
+  // The truth goes to a temporary file first, so a failure leaves neither file behind.
+  let truthTmp: string | undefined;
+  try {
+    if (truthPath) {
+      const lines = ['id,ra_deg,dec_deg,mag,x_px,y_px,flux_e'];
+      for (const s of result.stars) lines.push(`${s.id ?? s.index},${s.raDeg},${s.decDeg},${s.mag},${s.xPx},${s.yPx},${s.fluxE}`);
+      truthTmp = `${truthPath}.${randomUUID()}.tmp`;
+      await writeFile(truthTmp, lines.join('\n') + '\n', { flag: 'wx' });
     }
+    await writeFitsFile(outPath, [hdu], { checksum: true });
+    if (truthTmp && truthPath) await rename(truthTmp, truthPath);
+  } catch (e) {
+    if (truthTmp) await unlink(truthTmp).catch(() => undefined);
+    throw e;
   }
 
   return {
