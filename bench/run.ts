@@ -14,6 +14,7 @@ const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<vo
   transit: () => import('./transit.js'),
   inference: () => import('./inference.js'),
   'image-background': () => import('./image-background.js'),
+  'image-detect': () => import('./image-detect.js'),
 };
 
 async function main(): Promise<void> {

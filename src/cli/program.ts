@@ -11,6 +11,7 @@ import { fitsCommand } from './commands/fits.js';
 import { wcsCommand } from './commands/wcs.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { skyCommand } from './commands/sky.js';
+import { detectCommand } from './commands/detect.js';
 
 function packageVersion(): string {
   try {
@@ -35,6 +36,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(fitsCommand(io));
   program.addCommand(wcsCommand(io));
   program.addCommand(calibrateCommand(io));
+  program.addCommand(detectCommand(io));
   program.addCommand(skyCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {

@@ -420,8 +420,8 @@ export class WisdomHolman {
   modify(src: Float64Array, a: Float64Array, kick: Float64Array): void {
     const n = this.nPlanets;
     if (!this.modifiedKick || n === 1) {
-      // One planet: the interaction is identically zero.
-      kick.set(a);
+      // (One planet: the interaction is identically zero.)
+      for (let q = 0; q < 3 * n; q++) kick[q] = a[q];
       return;
     }
     this.hessianVector(src, a, 3, 0, kick);
