@@ -130,6 +130,7 @@ export function assembleMultiband(p: PreparedMultiband, sums: Float64Array, m: n
   const chi2Ref = multibandReferenceChi2(p.series);
   if (!(chi2Ref > CONSTANT_TOLERANCE * p.series.yScale2)) return power;
   if (p.nbase === 1 && p.nband === 0) sharedPhaseClosedForm(p, sums, m, chi2Ref, power);
+  else if (p.nband === 0) sharedShapeSolve(p, sums, m, chi2Ref, power);
   else generalSolve(p, sums, m, chi2Ref, power);
   return power;
 }
@@ -167,6 +168,69 @@ function sharedPhaseClosedForm(p: PreparedMultiband, sums: Float64Array, m: numb
     const D = CC * SS - CS * CS;
     if (!(D > 0)) continue;
     const explained = (SS * YC * YC + CC * YS * YS - 2 * CS * YC * YS) / D;
+    power[k] = normalizePower(chi2Ref, chi2Ref - explained, p.normalization, p.series.sumRawWeight);
+  }
+}
+
+/**
+ * Nband = 0, any Nbase: only the offsets are per band. Eliminating them leaves
+ *   S = A − Σ_b a_b a_bᵀ / W_b,   t = r − Σ_b a_b Y_b / W_b,
+ * where A and r are the base-term normal equations of all points together (built from
+ * the sums of all bands added up) and a_b holds band b's sums of its base columns.
+ */
+function sharedShapeSolve(p: PreparedMultiband, sums: Float64Array, m: number, chi2Ref: number, power: Float64Array): void {
+  const bands = p.series.bands;
+  const B = bands.length;
+  const h = p.nbase;
+  const nb = 2 * h;
+  const wc = new Float64Array(2 * h + 1);
+  const ws = new Float64Array(2 * h + 1);
+  const yc = new Float64Array(h + 1);
+  const ys = new Float64Array(h + 1);
+  const a = new Float64Array(nb);
+  const S = new Float64Array(nb * nb);
+  const t = new Float64Array(nb);
+  const beta = new Float64Array(nb);
+  let wTotal = 0;
+  for (const b of bands) wTotal += b.sumW;
+  for (let k = 0; k < m; k++) {
+    wc.fill(0);
+    ws.fill(0);
+    yc.fill(0);
+    ys.fill(0);
+    wc[0] = wTotal;
+    for (let b = 0; b < B; b++) {
+      const q0 = 3 * h * b;
+      for (let n = 1; n <= 2 * h; n++) {
+        wc[n] += sums[2 * (q0 + n - 1) * m + k];
+        ws[n] += sums[(2 * (q0 + n - 1) + 1) * m + k];
+      }
+      for (let n = 1; n <= h; n++) {
+        yc[n] += sums[2 * (q0 + 2 * h + n - 1) * m + k];
+        ys[n] += sums[(2 * (q0 + 2 * h + n - 1) + 1) * m + k];
+      }
+    }
+    for (let i = 0; i < nb; i++) {
+      const ti = i & 1 ? SIN : COS;
+      const ni = (i >> 1) + 1;
+      t[i] = project(ti, ni, yc, ys);
+      for (let j = 0; j < nb; j++) S[i * nb + j] = gram(ti, ni, j & 1 ? SIN : COS, (j >> 1) + 1, wc, ws);
+    }
+    for (let b = 0; b < B; b++) {
+      const W = bands[b].sumW;
+      if (!(W > 0)) continue;
+      const Y = bands[b].sumWY;
+      const q0 = 3 * h * b;
+      for (let i = 0; i < nb; i++) a[i] = sums[(2 * (q0 + (i >> 1)) + (i & 1)) * m + k];
+      for (let i = 0; i < nb; i++) {
+        t[i] -= (a[i] * Y) / W;
+        for (let j = 0; j < nb; j++) S[i * nb + j] -= (a[i] * a[j]) / W;
+      }
+    }
+    beta.set(t);
+    if (!choleskySolve(S, beta, nb)) continue;
+    let explained = 0;
+    for (let i = 0; i < nb; i++) explained += t[i] * beta[i];
     power[k] = normalizePower(chi2Ref, chi2Ref - explained, p.normalization, p.series.sumRawWeight);
   }
 }
