@@ -12,6 +12,7 @@ import { wcsCommand } from './commands/wcs.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { skyCommand } from './commands/sky.js';
 import { detectCommand } from './commands/detect.js';
+import { stackCommand } from './commands/stack.js';
 
 function packageVersion(): string {
   try {
@@ -37,6 +38,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(wcsCommand(io));
   program.addCommand(calibrateCommand(io));
   program.addCommand(detectCommand(io));
+  program.addCommand(stackCommand(io));
   program.addCommand(skyCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {

@@ -225,7 +225,7 @@ export function assembleSingleBand(series: PreparedSeries, o: ResolvedOptions, s
   const rhs = new Float64Array(kDim);
   const beta = new Float64Array(kDim);
   for (let k = 0; k < m; k++) {
-    fillNormalEquations(sums, 0, h, m, k, W, Y, o.fitMean, a, rhs, kDim, 0);
+    fillNormalEquations(sums, 0, h, m, k, W, Y, o.fitMean, a, rhs, kDim);
     beta.set(rhs);
     if (!choleskySolve(a, beta, kDim)) continue;
     let explained = 0;
@@ -245,10 +245,9 @@ function wHarmonic(sums: Float64Array, q0: number, m: number, k: number, n: numb
 }
 
 /**
- * Adds one band's normal equations at frequency k into `a` (dim×dim) and `rhs`, for the
- * columns [offset?] cos1 sin1 … cosH sinH starting at column `col` (offset first when
- * `withOffset`). The band's sums start at request q0 = 3·H·band. Entries are zeroed first
- * only when col = 0 (single band); multiband callers zero the arrays themselves.
+ * One band's normal equations at frequency k, written into `a` (dim×dim, zeroed first) and
+ * `rhs`, for the columns [offset] cos1 sin1 … cosH sinH (offset only when `withOffset`).
+ * The band's sums start at request q0 = 3·H·band.
  */
 export function fillNormalEquations(
   sums: Float64Array,
@@ -262,27 +261,21 @@ export function fillNormalEquations(
   a: Float64Array,
   rhs: Float64Array,
   dim: number,
-  col: number,
-  harmonicCols?: Int32Array,
 ): void {
-  if (col === 0 && harmonicCols === undefined) {
-    a.fill(0);
-    rhs.fill(0);
-  }
-  const base = withOffset ? col + 1 : col;
+  a.fill(0);
+  rhs.fill(0);
+  const base = withOffset ? 1 : 0;
   // Column of cos(h·) is cosCol(h), sin is cosCol(h) + 1.
-  const cosCol = (hh: number): number => (harmonicCols ? harmonicCols[hh - 1] : base + 2 * (hh - 1));
+  const cosCol = (hh: number): number => base + 2 * (hh - 1);
   if (withOffset) {
-    a[col * dim + col] += W;
-    rhs[col] += Y;
+    a[0] = W;
+    rhs[0] = Y;
     for (let p = 1; p <= h; p++) {
       const c = cosCol(p);
       const re = wHarmonic(sums, q0, m, k, p, W, 0);
       const im = wHarmonic(sums, q0, m, k, p, W, 1);
-      a[col * dim + c] += re;
-      a[c * dim + col] += re;
-      a[col * dim + c + 1] += im;
-      a[(c + 1) * dim + col] += im;
+      a[c] = a[c * dim] = re;
+      a[c + 1] = a[(c + 1) * dim] = im;
     }
   }
   for (let p = 1; p <= h; p++) {

@@ -32,7 +32,7 @@ export function fitPeriodicModel(input: SeriesInput, frequency: number, options:
   const dim = 2 * h + 1;
   const a = new Float64Array(dim * dim);
   const rhs = new Float64Array(dim);
-  fillNormalEquations(sums, 0, h, 1, 0, band.sumW, band.sumWY, true, a, rhs, dim, 0);
+  fillNormalEquations(sums, 0, h, 1, 0, band.sumW, band.sumWY, true, a, rhs, dim);
   if (!choleskySolve(a, rhs, dim)) {
     throw new TimeseriesError('BAD_DATA', `the ${h}-term model is degenerate at frequency ${frequency} (too few distinct phases)`, { parameter: 'frequency' });
   }

@@ -210,11 +210,20 @@ function sharedShapeSolve(p: PreparedMultiband, sums: Float64Array, m: number, c
         ys[n] += sums[(2 * (q0 + 2 * h + n - 1) + 1) * m + k];
       }
     }
+    // Base columns: i = 2(n−1) is cos(n·), i + 1 is sin(n·).
     for (let i = 0; i < nb; i++) {
-      const ti = i & 1 ? SIN : COS;
-      const ni = (i >> 1) + 1;
-      t[i] = project(ti, ni, yc, ys);
-      for (let j = 0; j < nb; j++) S[i * nb + j] = gram(ti, ni, j & 1 ? SIN : COS, (j >> 1) + 1, wc, ws);
+      const pi = (i >> 1) + 1;
+      const si = i & 1;
+      t[i] = si ? ys[pi] : yc[pi];
+      for (let j = 0; j < nb; j++) {
+        const pj = (j >> 1) + 1;
+        const sj = j & 1;
+        const d = pi - pj;
+        const ad = d < 0 ? -d : d;
+        const imd = d < 0 ? -ws[ad] : ws[ad];
+        const sum = pi + pj;
+        S[i * nb + j] = si === 0 ? (sj === 0 ? 0.5 * (wc[ad] + wc[sum]) : 0.5 * (ws[sum] - imd)) : sj === 0 ? 0.5 * (ws[sum] + imd) : 0.5 * (wc[ad] - wc[sum]);
+      }
     }
     for (let b = 0; b < B; b++) {
       const W = bands[b].sumW;
