@@ -15,6 +15,7 @@ const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<vo
   inference: () => import('./inference.js'),
   'image-background': () => import('./image-background.js'),
   'image-detect': () => import('./image-detect.js'),
+  'image-reproject': () => import('./image-reproject.js'),
 };
 
 async function main(): Promise<void> {

@@ -13,6 +13,7 @@ import { calibrateCommand } from './commands/calibrate.js';
 import { skyCommand } from './commands/sky.js';
 import { detectCommand } from './commands/detect.js';
 import { stackCommand } from './commands/stack.js';
+import { reprojectCommand } from './commands/reproject.js';
 
 function packageVersion(): string {
   try {
@@ -38,6 +39,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(wcsCommand(io));
   program.addCommand(calibrateCommand(io));
   program.addCommand(detectCommand(io));
+  program.addCommand(reprojectCommand(io));
   program.addCommand(stackCommand(io));
   program.addCommand(skyCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
