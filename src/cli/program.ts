@@ -14,6 +14,8 @@ import { skyCommand } from './commands/sky.js';
 import { detectCommand } from './commands/detect.js';
 import { stackCommand } from './commands/stack.js';
 import { reprojectCommand } from './commands/reproject.js';
+import { catalogCommand } from './commands/catalog.js';
+import { solveCommand } from './commands/solve.js';
 
 function packageVersion(): string {
   try {
@@ -39,6 +41,8 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(wcsCommand(io));
   program.addCommand(calibrateCommand(io));
   program.addCommand(detectCommand(io));
+  program.addCommand(catalogCommand(io));
+  program.addCommand(solveCommand(io));
   program.addCommand(reprojectCommand(io));
   program.addCommand(stackCommand(io));
   program.addCommand(skyCommand(io));

@@ -94,7 +94,9 @@ export function correctorCoefficients(stages: number): { a: Float64Array; b: Flo
 }
 
 export class WisdomHolman {
-  readonly nPlanets: number;
+  // Numeric fields start as small integers so V8 keeps them unboxed and typed; a field
+  // declared without a value starts as undefined and every later use re-checks its type.
+  readonly nPlanets: number = 0;
   G = 0;
   stellarMass = 0;
   /** Planet masses (M☉). */
@@ -130,30 +132,30 @@ export class WisdomHolman {
    * one array instead of twenty halves the instructions of a pass.
    */
   private readonly w: Float64Array;
-  private readonly oPX: number; // astrocentric positions
-  private readonly oPY: number;
-  private readonly oPZ: number;
-  private readonly oAX: number; // planet–planet accelerations A_i (or their derivative)
-  private readonly oAY: number;
-  private readonly oAZ: number;
-  private readonly oGM: number; // G m_i
-  private readonly oFJ: number; // m_i/η_i
-  private readonly oM: number; // m_i
-  private readonly oIE: number; // 1/η_{i−1}
-  private readonly oSE: number; // M_s/η_{i−1}
-  private readonly oMU: number; // μ_i
-  private readonly oR3: number; // 1/r_i³, 1/r_i² (astrocentric)
-  private readonly oR2: number;
-  private readonly oJ3: number; // 1/r'_i³, 1/r'_i² (Jacobi)
-  private readonly oJ2: number;
-  private readonly oUX: number; // astrocentric displacement δp (Hessian pass)
-  private readonly oUY: number;
-  private readonly oUZ: number;
-  private readonly oWX: number; // D(r/r³)·δp (Hessian pass)
-  private readonly oWY: number;
-  private readonly oWZ: number;
-  private readonly oD3: number; // pairs: 1/d³, 1/d²
-  private readonly oD2: number;
+  private readonly oPX: number = 0; // astrocentric positions
+  private readonly oPY: number = 0;
+  private readonly oPZ: number = 0;
+  private readonly oAX: number = 0; // planet–planet accelerations A_i (or their derivative)
+  private readonly oAY: number = 0;
+  private readonly oAZ: number = 0;
+  private readonly oGM: number = 0; // G m_i
+  private readonly oFJ: number = 0; // m_i/η_i
+  private readonly oM: number = 0; // m_i
+  private readonly oIE: number = 0; // 1/η_{i−1}
+  private readonly oSE: number = 0; // M_s/η_{i−1}
+  private readonly oMU: number = 0; // μ_i
+  private readonly oR3: number = 0; // 1/r_i³, 1/r_i² (astrocentric)
+  private readonly oR2: number = 0;
+  private readonly oJ3: number = 0; // 1/r'_i³, 1/r'_i² (Jacobi)
+  private readonly oJ2: number = 0;
+  private readonly oUX: number = 0; // astrocentric displacement δp (Hessian pass)
+  private readonly oUY: number = 0;
+  private readonly oUZ: number = 0;
+  private readonly oWX: number = 0; // D(r/r³)·δp (Hessian pass)
+  private readonly oWY: number = 0;
+  private readonly oWZ: number = 0;
+  private readonly oD3: number = 0; // pairs: 1/d³, 1/d²
+  private readonly oD2: number = 0;
   private readonly scratchAcc: Float64Array;
 
   constructor(nPlanets: number) {

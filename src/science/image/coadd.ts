@@ -65,6 +65,7 @@ import { checkShape, ImageError } from './errors.js';
 import { gridTiles, mapWindow, type GridSpec, type PixelWindow } from './reference-grid.js';
 import { reproject, type ReprojectMethod } from './reproject.js';
 import { medianInPlace } from './stats.js';
+import type { Pool } from '../parallel/pool.js';
 
 /** Frames read lazily: the CLI reads windows from FITS files, tests hand arrays. */
 export interface FrameProvider {
@@ -97,6 +98,12 @@ export interface CoaddOptions {
   maxMemoryBytes?: number;
   onWarning?: (message: string, frame: number) => void;
   onProgress?: (done: number, total: number, stage: string) => void;
+  /**
+   * Worker pool (src/science/parallel): output tiles are projected and combined on its
+   * workers (frames are still read on this thread). Results are identical to the serial
+   * path; peak memory grows to coaddMemoryBytes(..., pool.size).
+   */
+  pool?: Pool;
 }
 
 export interface FrameInfo {
@@ -125,10 +132,16 @@ export interface CoaddResult {
 
 const MARGIN_PX: Readonly<Record<ReprojectMethod, number>> = { bilinear: 2, lanczos3: 4, exact: 2 };
 
-/** Peak memory of `coadd` in bytes for N frames of at most frameW×frameH onto W×H with tiles of T². */
-export function coaddMemoryBytes(nFrames: number, tileSize: number, gridWidth: number, gridHeight: number, frameWidth: number, frameHeight: number): number {
+/**
+ * Peak memory of `coadd` in bytes for N frames of at most frameW×frameH onto W×H with tiles
+ * of T². With a pool of `threads` workers up to threads + 1 tiles are in flight, each
+ * holding its frame windows (≈ 4 N T², moved to the worker) and the worker's values and
+ * weights (8 N T²).
+ */
+export function coaddMemoryBytes(nFrames: number, tileSize: number, gridWidth: number, gridHeight: number, frameWidth: number, frameHeight: number, threads = 0): number {
   const t2 = Math.min(tileSize, gridWidth) * Math.min(tileSize, gridHeight);
-  return 8 * nFrames * t2 + 14 * gridWidth * gridHeight + 4 * frameWidth * frameHeight * 3;
+  const perTile = threads > 0 ? 12 * nFrames * t2 * (threads + 1) : 8 * nFrames * t2;
+  return perTile + 14 * gridWidth * gridHeight + 4 * frameWidth * frameHeight * 3;
 }
 
 /** Plain weighted-mean partial sums over a group of frames (mergeable, order-free). */
@@ -317,6 +330,84 @@ function fluxRatio(ref: StarList, other: StarList, refWcs: Wcs): number {
   return medianInPlace(Float64Array.from(ratios));
 }
 
+/** Where one output tile sits and how frames are resampled onto it. */
+export interface TileContext {
+  tile: PixelWindow;
+  gridWcs: Wcs;
+  gridWidth: number;
+  gridHeight: number;
+  method: ReprojectMethod;
+}
+
+/** One frame's window for one tile, as read (before background subtraction). */
+export interface PlaneInput {
+  data: Float32Array;
+  window: PixelWindow;
+  /** Width of the whole frame (background rows are interpolated over it). */
+  frameWidth: number;
+  wcs: Wcs;
+  mesh: BackgroundMesh | undefined;
+  backgroundLevel: number;
+  /** Flux scale × pixel-area factor. */
+  scale: number;
+  /** Frame weight (inverse variance). */
+  weight: number;
+}
+
+/**
+ * Background-subtracts and scales a frame window (in place), reprojects it onto the tile
+ * into values[vOff…] and writes its per-pixel weights (frame weight × footprint). Returns
+ * whether the plane has any valid weighted pixel. Pure and synchronous: the serial loop
+ * and the worker task (coaddTileTask) both run it, so their results are identical.
+ */
+export function projectPlane(p: PlaneInput, ctx: TileContext, values: Float32Array, weights: Float32Array, vOff: number): boolean {
+  const { data, window: win, frameWidth: width, mesh } = p;
+  const k = p.scale;
+  if (mesh) {
+    const rows = new Float32Array(win.height * width);
+    interpolateMeshRows(mesh, [mesh.level], win.y0, win.height, [rows]);
+    for (let y = 0; y < win.height; y++) {
+      const ro = y * width + win.x0;
+      const o = y * win.width;
+      for (let x = 0; x < win.width; x++) data[o + x] = (data[o + x] - rows[ro + x]) * k;
+    }
+  } else {
+    const b = p.backgroundLevel;
+    for (let i = 0; i < data.length; i++) data[i] = (data[i] - b) * k;
+  }
+  const { tile } = ctx;
+  const tPix = tile.width * tile.height;
+  const target = values.subarray(vOff, vOff + tPix);
+  const r = reproject({ data, width: win.width, height: win.height, wcs: windowWcs(p.wcs, win.x0, win.y0) }, { wcs: ctx.gridWcs, width: ctx.gridWidth, height: ctx.gridHeight }, {
+    method: ctx.method,
+    window: tile,
+    out: target,
+  });
+  if (r.data !== target) target.set(r.data);
+  const fp = r.footprint;
+  let any = false;
+  for (let i = 0; i < tPix; i++) {
+    const c = fp[i];
+    const wpx = c > 0 ? p.weight * (c < 1 ? c : 1) : 0;
+    weights[vOff + i] = wpx;
+    if (wpx > 0 && values[vOff + i] === values[vOff + i]) any = true;
+  }
+  return any;
+}
+
+/** Worker task: projects every plane onto the tile and combines them (tile-local outputs). */
+export function coaddTileTask(a: { ctx: TileContext; planes: PlaneInput[]; combine: CombineOptions }): CombineOutput {
+  const { tile } = a.ctx;
+  const tPix = tile.width * tile.height;
+  const values = new Float32Array(a.planes.length * tPix);
+  const weights = new Float32Array(a.planes.length * tPix);
+  let n = 0;
+  for (const p of a.planes) if (projectPlane(p, a.ctx, values, weights, n * tPix)) n++;
+  const out: CombineOutput = { stack: new Float32Array(tPix), weight: new Float32Array(tPix), coverage: new Uint16Array(tPix), error: new Float32Array(tPix) };
+  combinePixels(values, weights, n, tPix, a.combine, out, (p) => p);
+  return out;
+}
+
 /**
  * Co-add the frames onto `grid`. Frames without WCS throw NO_WCS (naming the frame);
  * frames that miss the grid or have no valid pixel are skipped with `onWarning`; no usable
@@ -358,7 +449,7 @@ export async function coadd(frames: FrameProvider, grid: GridSpec, opts: CoaddOp
     maxFrameH = Math.max(maxFrameH, height);
     wcsList.push(wcs);
   }
-  const need = coaddMemoryBytes(n, tileSize, W, H, maxFrameW, maxFrameH);
+  const need = coaddMemoryBytes(n, tileSize, W, H, maxFrameW, maxFrameH, opts.pool?.size ?? 0);
   const limit = opts.maxMemoryBytes ?? 2 ** 31;
   if (need > limit) throw new ImageError('TOO_LARGE', `co-adding ${n} frames onto ${W}×${H} with ${tileSize}² tiles needs ~${(need / 2 ** 20).toFixed(0)} MiB, over the ${(limit / 2 ** 20).toFixed(0)} MiB limit; use smaller tiles`, { parameter: 'tileSize' });
 
@@ -439,6 +530,10 @@ export async function coadd(frames: FrameProvider, grid: GridSpec, opts: CoaddOp
   const tiles = gridTiles(W, H, tileSize);
   const combineOpts: CombineOptions = { kappa, ampFraction, maxIters };
   const margin = MARGIN_PX[method];
+  const pool = opts.pool && opts.pool.size > 0 ? opts.pool : undefined;
+  // With a pool: at most size + 1 tiles in flight (one being read while the workers work).
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = pool ? pool.size + 1 : 0;
   for (let t = 0; t < tiles.length; t++) {
     opts.onProgress?.(t, tiles.length, 'combine');
     const tile = tiles[t];
@@ -448,9 +543,11 @@ export async function coadd(frames: FrameProvider, grid: GridSpec, opts: CoaddOp
       return w.x0 < tile.x0 + tile.width && tile.x0 < w.x0 + w.width && w.y0 < tile.y0 + tile.height && tile.y0 < w.y0 + w.height;
     });
     if (touching.length === 0) continue;
-    const values = new Float32Array(touching.length * tPix);
-    const weights = new Float32Array(touching.length * tPix);
-    let planes = 0;
+    const ctx: TileContext = { tile, gridWcs: grid.wcs, gridWidth: W, gridHeight: H, method };
+    const values = pool ? undefined : new Float32Array(touching.length * tPix);
+    const weights = pool ? undefined : new Float32Array(touching.length * tPix);
+    const planes: PlaneInput[] = [];
+    let nPlanes = 0;
     for (const f of touching) {
       const i = f.index;
       const { width, height } = frames.shape(i);
@@ -458,40 +555,38 @@ export async function coadd(frames: FrameProvider, grid: GridSpec, opts: CoaddOp
       if (!win) continue;
       const data = await frames.read(i, win);
       if (data.length !== win.width * win.height) throw new ImageError('SIZE_MISMATCH', `window read ${data.length} pixels, expected ${win.width}×${win.height}`, { file: f.name, frame: i });
-      const mesh = meshes[i];
-      const k = f.scale * f.areaFactor;
-      if (mesh) {
-        const rows = new Float32Array(win.height * width);
-        interpolateMeshRows(mesh, [mesh.level], win.y0, win.height, [rows]);
-        for (let y = 0; y < win.height; y++) {
-          const ro = y * width + win.x0;
-          const o = y * win.width;
-          for (let x = 0; x < win.width; x++) data[o + x] = (data[o + x] - rows[ro + x]) * k;
-        }
-      } else {
-        const b = f.backgroundLevel;
-        for (let p = 0; p < data.length; p++) data[p] = (data[p] - b) * k;
-      }
-      const vOff = planes * tPix;
-      const target = values.subarray(vOff, vOff + tPix);
-      const r = reproject({ data, width: win.width, height: win.height, wcs: windowWcs(wcsList[i], win.x0, win.y0) }, { wcs: grid.wcs, width: W, height: H }, {
-        method,
-        window: tile,
-        out: target,
-      });
-      if (r.data !== target) target.set(r.data);
-      const fp = r.footprint;
-      let any = false;
-      for (let p = 0; p < tPix; p++) {
-        const c = fp[p];
-        const wpx = c > 0 ? f.weight * (c < 1 ? c : 1) : 0;
-        weights[vOff + p] = wpx;
-        if (wpx > 0 && values[vOff + p] === values[vOff + p]) any = true;
-      }
-      if (any) planes++;
+      const plane: PlaneInput = { data, window: win, frameWidth: width, wcs: wcsList[i], mesh: meshes[i], backgroundLevel: f.backgroundLevel, scale: f.scale * f.areaFactor, weight: f.weight };
+      // Serially each window is projected at once, so only one is held at a time.
+      if (values && weights) {
+        if (projectPlane(plane, ctx, values, weights, nPlanes * tPix)) nPlanes++;
+      } else planes.push(plane);
     }
-    combinePixels(values, weights, planes, tPix, combineOpts, out, (p) => (tile.y0 + Math.floor(p / tile.width)) * W + tile.x0 + (p % tile.width));
+    if (values && weights) {
+      combinePixels(values, weights, nPlanes, tPix, combineOpts, out, (p) => (tile.y0 + Math.floor(p / tile.width)) * W + tile.x0 + (p % tile.width));
+      continue;
+    }
+    if (!pool || planes.length === 0) continue;
+    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    const transfer = planes.map((p) => p.data.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const job: Promise<void> = pool
+      .run({ module: import.meta.url, fn: 'coaddTileTask', args: [{ ctx, planes, combine: combineOpts }], transfer })
+      .then((res) => {
+        const r = res as CombineOutput;
+        for (let y = 0; y < tile.height; y++) {
+          const o = (tile.y0 + y) * W + tile.x0;
+          const s = y * tile.width;
+          const e = s + tile.width;
+          out.stack.set(r.stack.subarray(s, e), o);
+          out.weight.set(r.weight.subarray(s, e), o);
+          out.coverage.set(r.coverage.subarray(s, e), o);
+          out.error.set(r.error.subarray(s, e), o);
+        }
+      })
+      .finally(() => inFlight.delete(job));
+    job.catch(() => {}); // awaited below; this only marks it handled while others finish
+    inFlight.add(job);
   }
+  await Promise.all(inFlight);
   opts.onProgress?.(tiles.length, tiles.length, 'combine');
   const result: CoaddResult = { grid, ...out, frames: infos };
   if (zpRef !== undefined) result.zeroPoint = zpRef;

@@ -9,13 +9,15 @@
  *
  * NaN outside the input footprint; NaN input pixels are missing data (see interpolate.ts
  * and exact-overlap.ts for the rules). Work goes in bands of rows so scratch memory stays
- * small; the kernels are pure and synchronous so a worker pool can run windows (tiles).
+ * small; the kernels are pure and synchronous so a worker pool can run windows (tiles);
+ * with `pool` the bands run on worker threads (see reprojectOnPool).
  */
 import { pixToSkyBatch, skyToPixBatch, type Wcs } from '../wcs/index.js';
 import { checkShape, ImageError } from './errors.js';
 import { accumulateOverlap } from './exact-overlap.js';
 import { sampleBilinear, sampleLanczos3 } from './interpolate.js';
 import { checkWindow, mapGrid, type GridWindow } from './pixel-map.js';
+import type { Pool } from '../parallel/pool.js';
 
 export type { GridWindow } from './pixel-map.js';
 
@@ -56,11 +58,36 @@ export interface ReprojectResult {
 /** Scratch budget per band of the target (pixels). */
 const BAND_PIXELS = 1 << 18;
 
-export function reproject(
-  input: WcsImage,
-  target: { wcs: Wcs; width: number; height: number },
-  opts: ReprojectOptions = {},
-): ReprojectResult {
+/**
+ * Rows per band of the target for a window `width` wide. The bands start at the window's
+ * first row; the parallel path splits on these boundaries so that every band is computed
+ * with exactly the same arguments as in the serial path (identical results).
+ */
+function bandRows(method: ReprojectMethod, width: number): number {
+  // The same budget for every method ('exact' bands also bound the input rectangle mapped).
+  void method;
+  return Math.max(1, Math.floor(BAND_PIXELS / width));
+}
+
+/**
+ * Reprojects `input` onto `target` (or `opts.window` of it). With `opts.pool` the target
+ * is split into row bands run on the pool's workers (the input is shared with them, not
+ * copied per band) and a promise is returned; results are identical to the serial path.
+ */
+export function reproject(input: WcsImage, target: ReprojectTarget, opts: ReprojectOptions & { pool: Pool }): Promise<ReprojectResult>;
+export function reproject(input: WcsImage, target: ReprojectTarget, opts?: ReprojectOptions & { pool?: undefined }): ReprojectResult;
+export function reproject(input: WcsImage, target: ReprojectTarget, opts?: ReprojectOptions & { pool?: Pool }): ReprojectResult | Promise<ReprojectResult>;
+export function reproject(input: WcsImage, target: ReprojectTarget, opts: ReprojectOptions & { pool?: Pool } = {}): ReprojectResult | Promise<ReprojectResult> {
+  const { method, window } = validate(input, target, opts);
+  if (!opts.pool) return reprojectSerial(input, target, opts, method, window);
+  // An in-process pool (0 workers) runs the serial path; the caller still gets a promise.
+  if (opts.pool.size === 0) return Promise.resolve(reprojectSerial(input, target, opts, method, window));
+  return reprojectOnPool(input, target, opts, opts.pool, method, window);
+}
+
+export type ReprojectTarget = { wcs: Wcs; width: number; height: number };
+
+function validate(input: WcsImage, target: ReprojectTarget, opts: ReprojectOptions): { method: ReprojectMethod; window: GridWindow } {
   const method = opts.method ?? 'bilinear';
   if (!REPROJECT_METHODS.includes(method)) {
     throw new ImageError('BAD_ARGUMENT', `unknown method '${String(method)}' (expected ${REPROJECT_METHODS.join(', ')})`, { parameter: 'method' });
@@ -79,32 +106,121 @@ export function reproject(
   if (!opts.window) checkReprojectable(input, target);
   const window = opts.window ?? { x0: 0, y0: 0, width: target.width, height: target.height };
   checkWindow(window, target);
+  if (opts.out && opts.out.length !== window.width * window.height) {
+    throw new ImageError('SIZE_MISMATCH', `out has ${opts.out.length} values, expected ${window.width}×${window.height}`, { parameter: 'out' });
+  }
+  return { method, window };
+}
+
+function reprojectSerial(input: WcsImage, target: ReprojectTarget, opts: ReprojectOptions, method: ReprojectMethod, window: GridWindow): ReprojectResult {
   const n = window.width * window.height;
   const data = opts.out ?? new Float32Array(n);
-  if (data.length !== n) {
-    throw new ImageError('SIZE_MISMATCH', `out has ${data.length} values, expected ${window.width}×${window.height}`, { parameter: 'out' });
-  }
   const footprint = new Float32Array(n);
   const outWeights = opts.weights ? new Float32Array(n) : undefined;
   const mapOpts = { stepPx: opts.stepPx, maxErrorPx: opts.maxErrorPx };
+  const rowsPerBand = Math.min(window.height, bandRows(method, window.width));
 
   let maxMapErrorPx = 0;
   if (method === 'exact') {
-    maxMapErrorPx = reprojectExact(input, target.wcs, window, opts.weights, data, footprint, outWeights, mapOpts);
+    for (let r0 = 0; r0 < window.height; r0 += rowsPerBand) {
+      const rows = Math.min(rowsPerBand, window.height - r0);
+      const band = { x0: window.x0, y0: window.y0 + r0, width: window.width, height: rows };
+      const o = r0 * window.width;
+      const e = o + rows * window.width;
+      const err = reprojectExact(input, target.wcs, band, opts.weights, data.subarray(o, e), footprint.subarray(o, e), outWeights?.subarray(o, e), mapOpts);
+      if (err > maxMapErrorPx) maxMapErrorPx = err;
+    }
   } else {
     const sample = method === 'lanczos3' ? sampleLanczos3 : sampleBilinear;
-    const bandRows = Math.max(1, Math.min(window.height, Math.floor(BAND_PIXELS / window.width)));
-    const mx = new Float64Array(bandRows * window.width);
-    const my = new Float64Array(bandRows * window.width);
+    const mx = new Float64Array(rowsPerBand * window.width);
+    const my = new Float64Array(rowsPerBand * window.width);
     const sampleTarget = { out: data, coverage: footprint, outWeights };
-    for (let r0 = 0; r0 < window.height; r0 += bandRows) {
-      const rows = Math.min(bandRows, window.height - r0);
+    for (let r0 = 0; r0 < window.height; r0 += rowsPerBand) {
+      const rows = Math.min(rowsPerBand, window.height - r0);
       const err = mapGrid(target.wcs, input.wcs, window.x0, window.y0 + r0, window.width, rows, mx, my, mapOpts);
       if (err > maxMapErrorPx) maxMapErrorPx = err;
       sample(input.data, input.width, input.height, opts.weights, mx, my, rows * window.width, sampleTarget, r0 * window.width);
     }
   }
   return { data, weights: outWeights, footprint, window, maxMapErrorPx };
+}
+
+/** Bands in flight per worker: a few, so uneven bands (footprint edges) balance out. */
+const TASKS_PER_WORKER = 3;
+
+function toShared(a: Float32Array): Float32Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const s = new Float32Array(new SharedArrayBuffer(a.length * 4));
+  s.set(a);
+  return s;
+}
+
+async function reprojectOnPool(input: WcsImage, target: ReprojectTarget, opts: ReprojectOptions, pool: Pool, method: ReprojectMethod, window: GridWindow): Promise<ReprojectResult> {
+  const n = window.width * window.height;
+  const unit = Math.min(window.height, bandRows(method, window.width));
+  const units = Math.ceil(window.height / unit);
+  const nTasks = Math.min(units, pool.size * TASKS_PER_WORKER);
+  const rowsPerTask = Math.ceil(units / nTasks) * unit;
+  // Workers read the input through shared memory: one copy in all, not one per band.
+  const shared: ReprojectBandArgs = {
+    data: toShared(input.data),
+    width: input.width,
+    height: input.height,
+    wcs: input.wcs,
+    target: { wcs: target.wcs, width: target.width, height: target.height },
+    window,
+    method,
+    weights: opts.weights ? toShared(opts.weights) : undefined,
+    stepPx: opts.stepPx,
+    maxErrorPx: opts.maxErrorPx,
+  };
+  const data = opts.out ?? new Float32Array(n);
+  const footprint = new Float32Array(n);
+  const outWeights = opts.weights ? new Float32Array(n) : undefined;
+  let maxMapErrorPx = 0;
+  const tasks: Promise<void>[] = [];
+  for (let r0 = 0; r0 < window.height; r0 += rowsPerTask) {
+    const rows = Math.min(rowsPerTask, window.height - r0);
+    const band = { x0: window.x0, y0: window.y0 + r0, width: window.width, height: rows };
+    tasks.push(
+      pool.run({ module: import.meta.url, fn: 'reprojectBandTask', args: [{ ...shared, window: band }] }).then((res) => {
+        const r = res as BandResult;
+        const o = r0 * window.width;
+        data.set(r.data, o);
+        footprint.set(r.footprint, o);
+        if (outWeights && r.weights) outWeights.set(r.weights, o);
+        if (r.maxMapErrorPx > maxMapErrorPx) maxMapErrorPx = r.maxMapErrorPx;
+      }),
+    );
+  }
+  await Promise.all(tasks);
+  return { data, weights: outWeights, footprint, window, maxMapErrorPx };
+}
+
+export interface ReprojectBandArgs {
+  data: Float32Array;
+  width: number;
+  height: number;
+  wcs: Wcs;
+  target: ReprojectTarget;
+  window: GridWindow;
+  method: ReprojectMethod;
+  weights: Float32Array | undefined;
+  stepPx: number | undefined;
+  maxErrorPx: number | undefined;
+}
+
+interface BandResult {
+  data: Float32Array;
+  footprint: Float32Array;
+  weights?: Float32Array;
+  maxMapErrorPx: number;
+}
+
+/** Worker task: one band of the target (the serial kernel on a window). */
+export function reprojectBandTask(a: ReprojectBandArgs): BandResult {
+  const r = reprojectSerial({ data: a.data, width: a.width, height: a.height, wcs: a.wcs }, a.target, { weights: a.weights, stepPx: a.stepPx, maxErrorPx: a.maxErrorPx }, a.method, a.window);
+  return { data: r.data, footprint: r.footprint, weights: r.weights, maxMapErrorPx: r.maxMapErrorPx };
 }
 
 /**

@@ -1,0 +1,178 @@
+/**
+ * Kysely table types for the schema built by migrations.ts. Keep them in step with the
+ * migrations: one interface per table, snake_case column names as in SQL.
+ *
+ * Conventions: timestamptz reads as Date and accepts Date or ISO string; jsonb reads as
+ * the parsed value and is written as a JSON string (JSON.stringify) — node-postgres would
+ * otherwise send a JS array as a PostgreSQL array literal, which jsonb rejects.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+export type TimestampDefault = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb column: reads as T, written as a JSON text. */
+export type Json<T> = ColumnType<T, string, string>;
+export type JsonDefault<T> = ColumnType<T, string | undefined, string>;
+export type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+
+export type NodeState = 'ONLINE' | 'BUSY' | 'PARKED' | 'FAULTED';
+export type MissionState = 'PENDING' | 'ACTIVE' | 'COMPLETE' | 'CANCELLED';
+export type TaskState = 'PENDING' | 'LEASED' | 'RUNNING' | 'DONE' | 'PARTIAL' | 'CANCELLED';
+export type ExposureState = 'RECEIVED' | 'ACCEPTED' | 'REJECTED';
+export type CommandState = 'PENDING' | 'DELIVERED' | 'ACKED' | 'DONE' | 'FAILED' | 'CANCELLED';
+
+export interface MissionConstraints {
+  minAltitudeDeg?: number;
+  maxAirmass?: number;
+  minMoonSeparationDeg?: number;
+  twilight?: 'civil' | 'nautical' | 'astronomical';
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: TimestampDefault;
+}
+
+export interface SitesTable {
+  id: Generated<string>;
+  name: string;
+  latitude_deg: number;
+  longitude_deg: number;
+  elevation_m: Generated<number>;
+  min_altitude_deg: Generated<number>;
+  /** [azDeg, minAltDeg] pairs. */
+  horizon_profile: NullableJson<Array<[number, number]>>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface NodesTable {
+  id: Generated<string>;
+  site_id: string;
+  name: string;
+  token_hash: string;
+  state: ColumnType<NodeState, NodeState | undefined, NodeState>;
+  aperture_mm: number;
+  focal_length_mm: number;
+  pixel_size_um: number;
+  sensor_width_px: number;
+  sensor_height_px: number;
+  filters: JsonDefault<string[]>;
+  gain_e_per_adu: number | null;
+  read_noise_e: number | null;
+  heartbeat_interval_s: Generated<number>;
+  last_heartbeat_at: Timestamp | null;
+  current_target: string | null;
+  weather_ok: boolean | null;
+  registered_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface HeartbeatsTable {
+  id: ColumnType<number, never, never>;
+  node_id: string;
+  received_at: TimestampDefault;
+  state: NodeState;
+  current_target: string | null;
+  weather_ok: boolean | null;
+}
+
+export interface MissionsTable {
+  id: Generated<string>;
+  name: string;
+  target_name: string | null;
+  ra_deg: number | null;
+  dec_deg: number | null;
+  filter: string;
+  total_exposure_s: number;
+  sub_exposure_s: number;
+  cadence_s: number | null;
+  window_start: Timestamp | null;
+  window_end: Timestamp | null;
+  priority: Generated<number>;
+  constraints: JsonDefault<MissionConstraints>;
+  state: ColumnType<MissionState, MissionState | undefined, MissionState>;
+  delivered_exposure_s: Generated<number>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  completed_at: Timestamp | null;
+}
+
+export interface TasksTable {
+  id: Generated<string>;
+  mission_id: string;
+  parent_task_id: string | null;
+  state: ColumnType<TaskState, TaskState | undefined, TaskState>;
+  exposure_s: number;
+  delivered_exposure_s: Generated<number>;
+  node_id: string | null;
+  lease_expires_at: Timestamp | null;
+  not_before: Timestamp | null;
+  not_after: Timestamp | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface ExposuresTable {
+  id: Generated<string>;
+  mission_id: string;
+  task_id: string | null;
+  node_id: string;
+  started_at: Timestamp;
+  exposure_s: number;
+  filter: string;
+  state: ColumnType<ExposureState, ExposureState | undefined, ExposureState>;
+  rejection_reason: string | null;
+  file_name: string | null;
+  object_key: string | null;
+  sha256: string | null;
+  measurement: NullableJson<Record<string, unknown>>;
+  created_at: TimestampDefault;
+}
+
+export interface CommandsTable {
+  id: Generated<string>;
+  node_id: string;
+  task_id: string | null;
+  kind: string;
+  payload: JsonDefault<Record<string, unknown>>;
+  state: ColumnType<CommandState, CommandState | undefined, CommandState>;
+  attempts: Generated<number>;
+  lease_expires_at: Timestamp | null;
+  result: NullableJson<Record<string, unknown>>;
+  created_at: TimestampDefault;
+  acked_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface Schema {
+  schema_migrations: SchemaMigrationsTable;
+  sites: SitesTable;
+  nodes: NodesTable;
+  heartbeats: HeartbeatsTable;
+  missions: MissionsTable;
+  tasks: TasksTable;
+  exposures: ExposuresTable;
+  commands: CommandsTable;
+}
+
+export type Site = Selectable<SitesTable>;
+export type NewSite = Insertable<SitesTable>;
+export type SiteUpdate = Updateable<SitesTable>;
+export type Node = Selectable<NodesTable>;
+export type NewNode = Insertable<NodesTable>;
+export type NodeUpdate = Updateable<NodesTable>;
+export type Heartbeat = Selectable<HeartbeatsTable>;
+export type NewHeartbeat = Insertable<HeartbeatsTable>;
+export type Mission = Selectable<MissionsTable>;
+export type NewMission = Insertable<MissionsTable>;
+export type MissionUpdate = Updateable<MissionsTable>;
+export type Task = Selectable<TasksTable>;
+export type NewTask = Insertable<TasksTable>;
+export type TaskUpdate = Updateable<TasksTable>;
+export type Exposure = Selectable<ExposuresTable>;
+export type NewExposure = Insertable<ExposuresTable>;
+export type Command = Selectable<CommandsTable>;
+export type NewCommand = Insertable<CommandsTable>;
+export type CommandUpdate = Updateable<CommandsTable>;
