@@ -5,6 +5,8 @@
  * command, so its FITS reading and writing are included) on the same inputs and grid:
  *   4096² → 4096² and 3000×2000 → 4096², target rotated 10°, 0.9× the pixel scale, shifted.
  * Ours: reproject() with the default coarse pixel map (step 16, error < 0.01 px).
+ * 2 threads: ours with a 2-worker pool (src/science/parallel; input shared, bands on the
+ * workers, results identical) beside SWarp NTHREADS 2.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -12,9 +14,10 @@ import { join } from 'node:path';
 import { Header } from '../src/science/fits/header.js';
 import { imageHdu, writeFitsFile } from '../src/science/fits/writer.js';
 import { reproject } from '../src/science/image/reproject.js';
+import { createPool } from '../src/science/parallel/pool.js';
 import { Rng } from '../src/science/inference/random.js';
 import { createWcs, wcsToHeader, type Wcs } from '../src/science/wcs/index.js';
-import { DEBIAN_PYTHON, hasCommand, hasPythonModule, timeCommand, timeIt, type BenchContext } from './harness.js';
+import { DEBIAN_PYTHON, hasCommand, hasPythonModule, timeCommand, timeIt, timeItAsync, type BenchContext } from './harness.js';
 
 const TARGET = 4096;
 const SCALE_DEG = 1 / 3600;
@@ -70,6 +73,18 @@ export async function run(ctx: BenchContext): Promise<void> {
     const label = `reproject bilinear ${w}×${h} → ${TARGET}² (1 thread)`;
     const out = new Float32Array(TARGET * TARGET);
     const ours = timeIt(() => void reproject({ data, width: w, height: h, wcs: inputWcs }, { wcs: target, width: TARGET, height: TARGET }, { out }), 3);
+    const pool = createPool({ workers: 2 });
+    await pool.start();
+    let ours2: number;
+    try {
+      // Input copied to shared memory once (as the CLI does), not on every call.
+      const shared = new Float32Array(new SharedArrayBuffer(data.length * 4));
+      shared.set(data);
+      ours2 = await timeItAsync(async () => void (await reproject({ data: shared, width: w, height: h, wcs: inputWcs }, { wcs: target, width: TARGET, height: TARGET }, { out, pool })), 3);
+    } finally {
+      await pool.stop();
+    }
+    const label2 = label.replace('(1 thread)', '(2 threads)');
 
     const inFile = join(ctx.tmpDir, `in-${w}x${h}.fits`);
     await writeFitsFile(inFile, [imageHdu(data, [w, h], { header: wcsHeader(inputWcs), bitpix: -32 })]);
@@ -80,6 +95,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       astropy = (JSON.parse(res) as { seconds: number }).seconds;
     }
     ctx.record({ name: `${label} vs astropy reproject_interp`, unit: 's', ours, reference: astropy === undefined ? undefined : { tool: 'reproject_interp (1 thread)', value: astropy }, higherIsBetter: false });
+    ctx.record({ name: `${label2} vs astropy reproject_interp`, unit: 's', ours: ours2, reference: astropy === undefined ? undefined : { tool: 'reproject_interp (1 thread)', value: astropy }, higherIsBetter: false });
 
     if (swarp) {
       const outFile = join(ctx.tmpDir, `swarp-${w}x${h}.fits`);
@@ -100,6 +116,12 @@ export async function run(ctx: BenchContext): Promise<void> {
       const tSwarp = timeCommand(swarp, args, 1);
       if (tSwarp !== undefined) {
         ctx.record({ name: `${label} vs SWarp`, unit: 's', ours, reference: { tool: 'SWarp (1 thread, incl. FITS I/O)', value: tSwarp }, higherIsBetter: false });
+      }
+      const args2 = args.slice();
+      args2[args2.indexOf('-NTHREADS') + 1] = '2';
+      const tSwarp2 = timeCommand(swarp, args2, 1);
+      if (tSwarp2 !== undefined) {
+        ctx.record({ name: `${label2} vs SWarp`, unit: 's', ours: ours2, reference: { tool: 'SWarp (2 threads, incl. FITS I/O)', value: tSwarp2 }, higherIsBetter: false });
       }
     }
   }

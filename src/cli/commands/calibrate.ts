@@ -23,7 +23,7 @@ import {
   readMasterFits,
   type CalibrationMasters,
   type CombineMethod,
-  type CombineOptions,
+  type FrameCombineOptions,
   type FitsFrame,
   type MasterFrame,
 } from '../../science/image/calibration.js';
@@ -61,7 +61,7 @@ interface LightSummary {
   flagged: Record<string, number>;
 }
 
-function combineOptions(o: CombineCli, io: CliIo, title: string): CombineOptions & { finish(): void } {
+function combineOptions(o: CombineCli, io: CliIo, title: string): FrameCombineOptions & { finish(): void } {
   const progress = progressBar(io, title);
   return {
     method: o.method,

@@ -173,7 +173,7 @@ export function apertureSums(image: ImageLike, x: ArrayLike<number>, y: ArrayLik
 // ---------------------------------------------------------------------------------------
 // Sigma clipping and annulus sky
 
-export interface ClippedStats {
+export interface SortedClipStats {
   mean: number;
   median: number;
   /** Population standard deviation (ddof = 0) of the kept values. */
@@ -187,7 +187,7 @@ export interface ClippedStats {
  * bounds median ± κ·std of the values still kept, until nothing changes or `maxIters`
  * rounds). `values` is sorted in place (NaNs must already be removed).
  */
-export function sigmaClipSorted(values: Float64Array, sigma = 3, maxIters = 5): ClippedStats {
+export function sigmaClipSorted(values: Float64Array, sigma = 3, maxIters = 5): SortedClipStats {
   values.sort();
   let lo = 0;
   let hi = values.length; // kept: values[lo, hi) — a clip by value bounds keeps a contiguous run

@@ -68,7 +68,7 @@ export interface MasterFrame {
   frameLevels?: number[];
 }
 
-export interface CombineOptions {
+export interface FrameCombineOptions {
   /** Default 'clipped-mean'. */
   method?: CombineMethod;
   /** Clipping threshold in σ for 'clipped-mean' (default 3). */
@@ -266,7 +266,7 @@ export function combineBand(
   }
 }
 
-function checkCombine(opts: CombineOptions): { method: CombineMethod; sigma: number; maxIters: number; memoryBytes: number } {
+function checkCombine(opts: FrameCombineOptions): { method: CombineMethod; sigma: number; maxIters: number; memoryBytes: number } {
   const method = opts.method ?? 'clipped-mean';
   if (method !== 'median' && method !== 'mean' && method !== 'clipped-mean') {
     throw new ImageError('BAD_ARGUMENT', `combination method '${String(method)}' is not one of median, mean, clipped-mean`, { parameter: 'method' });
@@ -312,7 +312,7 @@ export function bandRows(frames: number, width: number, height: number, memoryBy
  */
 export async function combineFrames(
   frames: FrameSource[],
-  opts: CombineOptions = {},
+  opts: FrameCombineOptions = {},
   prepare?: (frame: number, band: Float32Array, y0: number, rows: number) => void,
   what = 'input',
 ): Promise<{ data: Float32Array; mask: Uint8Array; width: number; height: number }> {
@@ -347,7 +347,7 @@ export async function combineFrames(
 // Masters
 
 /** Master bias: the per-pixel combination of bias frames. */
-export async function masterBias(frames: FrameSource[], opts: CombineOptions = {}): Promise<MasterFrame> {
+export async function masterBias(frames: FrameSource[], opts: FrameCombineOptions = {}): Promise<MasterFrame> {
   const o = checkCombine(opts);
   const r = await combineFrames(frames, opts, undefined, 'bias');
   return { kind: 'bias', width: r.width, height: r.height, data: r.data, mask: r.mask, frames: frames.length, method: o.method };
@@ -362,7 +362,7 @@ function exposureOf(f: FrameSource, i: number, what: string): number {
   return t;
 }
 
-export interface MasterDarkOptions extends CombineOptions {
+export interface MasterDarkOptions extends FrameCombineOptions {
   /** Master bias subtracted from each dark first (recommended: the dark can then be scaled). */
   bias?: MasterFrame;
   /** Flag HOT where the master dark exceeds its clipped median by more than this many σ. */
@@ -425,7 +425,7 @@ function subsample(data: Float32Array, max: number): Float32Array {
   return out;
 }
 
-export interface MasterFlatOptions extends CombineOptions {
+export interface MasterFlatOptions extends FrameCombineOptions {
   bias?: MasterFrame;
   /** Master dark, scaled to each flat's exposure (needs flat exposures and a bias-subtracted dark). */
   dark?: MasterFrame;
