@@ -16,6 +16,7 @@ const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<vo
   'image-background': () => import('./image-background.js'),
   'image-detect': () => import('./image-detect.js'),
   'image-reproject': () => import('./image-reproject.js'),
+  'image-coadd': () => import('./image-coadd.js'),
 };
 
 async function main(): Promise<void> {

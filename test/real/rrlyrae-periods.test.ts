@@ -99,5 +99,7 @@ describe.skipIf(!have)('RR Lyrae periods from SDSS Stripe 82 (483 stars)', () =>
     const reference = singleBandRecovered >= 0 ? singleBandRecovered : 375;
     console.log(`multiband (Nbase 2, Nband 0): ${recovered}/483 within 1 % (single band: ${reference})`);
     expect(recovered).toBeGreaterThan(reference);
+    // 422/483 (87 %) when this test was written.
+    expect(recovered).toBeGreaterThanOrEqual(410);
   }, 1_800_000);
 });

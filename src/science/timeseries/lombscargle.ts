@@ -75,6 +75,7 @@ export function resolveMethod(
   fast: FastSumSettings = DEFAULT_FAST_SETTINGS,
   nterms = 1,
   spanCycles = 1,
+  nBands = 1,
 ): 'exact' | 'fast' {
   if (grid instanceof Float64Array) {
     if (method === 'fast') throw new TimeseriesError('BAD_ARGUMENT', 'the fast method needs a regular frequency grid', { parameter: 'method' });
@@ -86,11 +87,18 @@ export function resolveMethod(
   // Costs in FFT "butterfly steps" (one point through one radix-2 stage); one exact
   // point-frequency step (a rotation and 2·nterms accumulations per harmonic) ≈ 5 of them.
   const exactCost = 5 * nPoints * grid.count * nterms;
-  const fastCost = 3 * nterms * R * (2 * nPoints * fast.order + L * Math.log2(L));
+  // Each band has its own FFTs (the exact cost depends on the total number of points only).
+  const fastCost = 3 * nterms * nBands * R * ((2 * nPoints * fast.order) / nBands + L * Math.log2(L) + 3 * Math.min(R * L, R * L * spanCycles));
   return exactCost <= 2e7 || exactCost <= 1.5 * fastCost ? 'exact' : 'fast';
 }
 
-export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Array, options: LombScargleOptions = {}, spanDays?: number): ResolvedOptions {
+export function resolveOptions(
+  nPoints: number,
+  grid: FrequencyGrid | Float64Array,
+  options: LombScargleOptions = {},
+  spanDays?: number,
+  nBands = 1,
+): ResolvedOptions {
   const nterms = options.nterms ?? 1;
   requireInteger(nterms, 'nterms', 1, MAX_NTERMS);
   const normalization = options.normalization ?? 'standard';
@@ -112,7 +120,7 @@ export function resolveOptions(nPoints: number, grid: FrequencyGrid | Float64Arr
     fitMean: options.fitMean ?? true,
     centerData: options.centerData ?? true,
     normalization,
-    method: resolveMethod(nPoints, grid, options.method, fast, nterms, grid instanceof Float64Array || spanDays === undefined ? 1 : 2 * nterms * grid.step * spanDays),
+    method: resolveMethod(nPoints, grid, options.method, fast, nterms, grid instanceof Float64Array || spanDays === undefined ? 1 : 2 * nterms * grid.step * spanDays, nBands),
     fast,
   };
 }

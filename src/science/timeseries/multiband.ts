@@ -88,7 +88,7 @@ export function prepareMultiband(input: MultibandInput, grid: FrequencyGrid | Fl
     throw new TimeseriesError('TOO_FEW_POINTS', `the ${labels.length}-band model has ${nParams} parameters but there are only ${v.t.length} points`, { parameter: 't' });
   }
   const h = Math.max(nbase, nband);
-  const resolved = resolveOptions(v.t.length, grid, { nterms: h, method: options.method, fast: options.fast, normalization: options.normalization }, timeSpan(v.t));
+  const resolved = resolveOptions(v.t.length, grid, { nterms: h, method: options.method, fast: options.fast, normalization: options.normalization }, timeSpan(v.t), labels.length);
   // Offsets are always fitted, so centring each band changes nothing but the rounding.
   const series = prepareSeries(v.t, v.y, v.dy, true, index, labels.length);
   const job: SumsJob = {
