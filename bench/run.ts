@@ -13,6 +13,7 @@ const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<vo
   wcs: () => import('./wcs.js'),
   transit: () => import('./transit.js'),
   inference: () => import('./inference.js'),
+  dynamics: () => import('./dynamics.js'),
   'image-background': () => import('./image-background.js'),
   'image-detect': () => import('./image-detect.js'),
   'image-reproject': () => import('./image-reproject.js'),

@@ -16,6 +16,7 @@ import { stackCommand } from './commands/stack.js';
 import { reprojectCommand } from './commands/reproject.js';
 import { catalogCommand } from './commands/catalog.js';
 import { solveCommand } from './commands/solve.js';
+import { ttvCommand } from './commands/ttv.js';
 
 function packageVersion(): string {
   try {
@@ -46,6 +47,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(reprojectCommand(io));
   program.addCommand(stackCommand(io));
   program.addCommand(skyCommand(io));
+  program.addCommand(ttvCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();

@@ -482,8 +482,6 @@ export class WisdomHolman {
     const WX = this.oWX;
     const WY = this.oWY;
     const WZ = this.oWZ;
-    const D3 = this.oD3;
-    const D2 = this.oD2;
     let sx = 0;
     let sy = 0;
     let sz = 0;
@@ -534,7 +532,41 @@ export class WisdomHolman {
         out[3 * i + 2] = c * ((jz - cq * qz) * iq3 - gz);
       }
     }
-    // δA_i = Σ_j G m_j D(d_ij/d³)·(δp_j − δp_i).
+    this.pairHessian();
+    // −(M_s/η_{i−1}) Σ_{k>i} G m_k D(r_k/r_k³)·δp_k as a suffix sum.
+    const SE = this.oSE;
+    let qx = 0;
+    let qy = 0;
+    let qz = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const c = w[SE + i];
+      out[3 * i] -= c * qx;
+      out[3 * i + 1] -= c * qy;
+      out[3 * i + 2] -= c * qz;
+      const g = w[GM + i];
+      qx += g * w[WX + i];
+      qy += g * w[WY + i];
+      qz += g * w[WZ + i];
+    }
+    this.prefix(out);
+  }
+
+  /** δA_i = Σ_j G m_j D(d_ij/d³)·(δp_j − δp_i) into oAX/oAY/oAZ (kept apart: fewer live registers). */
+  private pairHessian(): void {
+    const n = this.nPlanets;
+    const w = this.w;
+    const PX = this.oPX;
+    const PY = this.oPY;
+    const PZ = this.oPZ;
+    const AX = this.oAX;
+    const AY = this.oAY;
+    const AZ = this.oAZ;
+    const GM = this.oGM;
+    const UX = this.oUX;
+    const UY = this.oUY;
+    const UZ = this.oUZ;
+    const D3 = this.oD3;
+    const D2 = this.oD2;
     let k = 0;
     for (let i = 0; i < n; i++) {
       const xi = w[PX + i];
@@ -571,22 +603,6 @@ export class WisdomHolman {
       w[AY + i] = ayi;
       w[AZ + i] = azi;
     }
-    // −(M_s/η_{i−1}) Σ_{k>i} G m_k D(r_k/r_k³)·δp_k as a suffix sum.
-    const SE = this.oSE;
-    let qx = 0;
-    let qy = 0;
-    let qz = 0;
-    for (let i = n - 1; i >= 0; i--) {
-      const c = w[SE + i];
-      out[3 * i] -= c * qx;
-      out[3 * i + 1] -= c * qy;
-      out[3 * i + 2] -= c * qz;
-      const g = w[GM + i];
-      qx += g * w[WX + i];
-      qy += g * w[WY + i];
-      qz += g * w[WZ + i];
-    }
-    this.prefix(out);
   }
 
   /** v += dt·a for every planet of `buf`. */

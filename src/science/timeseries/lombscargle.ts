@@ -86,9 +86,11 @@ export function resolveMethod(
   const { subLength: L, residues: R } = fastGeometry(grid.count, fast, nPoints, spanCycles);
   // Costs in FFT "butterfly steps" (one point through one radix-2 stage); one exact
   // point-frequency step (a rotation and 2·nterms accumulations per harmonic) ≈ 5 of them.
+  // The fast method has 3·nterms requests per band, each its own FFTs.
   const exactCost = 5 * nPoints * grid.count * nterms;
-  // Each band has its own FFTs (the exact cost depends on the total number of points only).
-  const fastCost = 3 * nterms * nBands * R * ((2 * nPoints * fast.order) / nBands + L * Math.log2(L) + 3 * Math.min(R * L, R * L * spanCycles));
+  const N = R * L;
+  const perRequest = R * (L * Math.log2(L) + 3 * Math.min(N, N * spanCycles) + 2 * L) + (2 * nPoints * fast.order) / nBands;
+  const fastCost = 3 * nterms * nBands * perRequest;
   return exactCost <= 2e7 || exactCost <= 1.5 * fastCost ? 'exact' : 'fast';
 }
 

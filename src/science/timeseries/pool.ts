@@ -1,7 +1,8 @@
 /**
  * A pool of worker threads for periodograms: the trigonometric sums of one periodogram
- * (frequency ranges or FFT residues per thread) and bootstrap replicates. Inputs and
- * outputs live in SharedArrayBuffers; results do not depend on the number of threads.
+ * (chunks of frequency ranges or FFT residues, taken from a shared queue) and bootstrap
+ * replicates. Inputs and outputs live in SharedArrayBuffers; results do not depend on the
+ * number of threads or on which thread took which chunk.
  *
  * Lifecycle is explicit: `await startPeriodogramPool()` … `await pool.stop()`. A started
  * pool keeps the process alive until stopped.
@@ -28,6 +29,9 @@ export interface PoolOptions {
 
 /** Most threads a pool starts. */
 export const MAX_THREADS = 256;
+
+/** Chunks of a sums job per thread (finer chunks balance better, coarser ones repeat less set-up). */
+const CHUNKS_PER_THREAD = 4;
 
 const BOOT_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -146,8 +150,11 @@ export class PeriodogramPool implements SumsExecutor {
       bands: job.bands.map((b) => ({ t: toShared(b.t), w: toShared(b.w), wy: toShared(b.wy) })),
       grid: job.grid instanceof Float64Array ? toShared(job.grid) : job.grid,
     };
-    const slices = splitJob(shared, this.threads);
-    await this.dispatch(slices.map((units) => ({ kind: 'sums' as const, job: shared, units, out })));
+    // More chunks than threads, handed out through a shared counter as threads free up.
+    const chunks = splitJob(shared, this.threads * CHUNKS_PER_THREAD);
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const workers = Math.min(this.threads, chunks.length);
+    await this.dispatch(Array.from({ length: workers }, () => ({ kind: 'sums' as const, job: shared, chunks, counter, out })));
     return out;
   }
 

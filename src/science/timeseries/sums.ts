@@ -10,7 +10,19 @@
  */
 import { TimeseriesError } from './errors.js';
 import type { FrequencyGrid } from './frequency-grid.js';
-import { directSums, EXACT_FREQ_BLOCK, exactSums, fastGeometry, fastScratch, fastSumsResidues, type FastGeometry, type FastScratch, type FastSumSettings } from './trig-sums.js';
+import {
+  directSums,
+  EXACT_FREQ_BLOCK,
+  exactSums,
+  extirpolate,
+  fastGeometry,
+  fastScratch,
+  fastSumsResidues,
+  type Extirpolated,
+  type FastGeometry,
+  type FastScratch,
+  type FastSumSettings,
+} from './trig-sums.js';
 
 export interface BandArrays {
   t: Float64Array;
@@ -113,11 +125,25 @@ export function fastGeometryOf(job: SumsJob): FastGeometry {
   }
   const grid = job.grid as FrequencyGrid;
   const span = nMax > 0 ? 2 * job.nterms * grid.step * (tMax - tMin) : 1;
-  return fastGeometry(grid.count, job.fast, nMax, span);
+  const geometry = fastGeometry(grid.count, job.fast, nMax, span);
+  // Node indices are combined with 32-bit masks.
+  if (geometry.nodes >= 2 ** 31) {
+    throw new TimeseriesError('TOO_LARGE', `the FFT grid would need ${geometry.nodes} nodes; use fewer frequencies or a lower oversampling`, { parameter: 'grid.count' });
+  }
+  return geometry;
+}
+
+/**
+ * Per-thread scratch reused between calls: FFT buffers, and the last extirpolation (keyed
+ * by job and request) so consecutive units of the same request do not repeat it.
+ */
+export interface SumsScratch {
+  fast?: FastScratch;
+  extirpolated?: { job: SumsJob; q: number; value: Extirpolated };
 }
 
 /** Runs units of `job`, adding their sums into `out` (full layout, zeroed by the caller). */
-export function runUnits(job: SumsJob, units: SumsUnit[], out: Float64Array, scratch?: { fast?: FastScratch }): void {
+export function runUnits(job: SumsJob, units: SumsUnit[], out: Float64Array, scratch: SumsScratch = {}): void {
   const h = job.nterms;
   const m = gridCount(job.grid);
   for (const unit of units) {
@@ -137,20 +163,28 @@ export function runUnits(job: SumsJob, units: SumsUnit[], out: Float64Array, scr
     const weights = j < 2 * h ? band.w : band.wy;
     const harmonic = j < 2 * h ? j + 1 : j - 2 * h + 1;
     const geometry = fastGeometryOf(job);
-    if (scratch && (!scratch.fast || scratch.fast.re.length !== geometry.subLength)) scratch.fast = fastScratch(geometry.subLength);
+    if (!scratch.fast || scratch.fast.re.length !== geometry.subLength) scratch.fast = fastScratch(geometry.subLength);
+    const fStart = harmonic * grid.minFrequency;
+    const fStep = harmonic * grid.step;
+    let ext = scratch.extirpolated;
+    if (!ext || ext.job !== job || ext.q !== unit.q) {
+      ext = { job, q: unit.q, value: extirpolate(band.t, weights, fStart, fStep, job.fast.order, geometry) };
+      scratch.extirpolated = ext;
+    }
     fastSumsResidues(
       band.t,
       weights,
-      harmonic * grid.minFrequency,
-      harmonic * grid.step,
+      fStart,
+      fStep,
       grid.count,
       job.fast,
       unit.cFrom,
       unit.cTo,
       out.subarray(2 * unit.q * m, (2 * unit.q + 1) * m),
       out.subarray((2 * unit.q + 1) * m, (2 * unit.q + 2) * m),
-      scratch?.fast,
+      scratch.fast,
       geometry,
+      ext.value,
     );
   }
 }
@@ -158,6 +192,6 @@ export function runUnits(job: SumsJob, units: SumsUnit[], out: Float64Array, scr
 /** All sums of a job on the calling thread. */
 export function computeSums(job: SumsJob): Float64Array {
   const out = new Float64Array(sumsLength(job));
-  runUnits(job, splitJob(job, 1)[0] ?? [], out, {});
+  runUnits(job, splitJob(job, 1)[0] ?? [], out);
   return out;
 }

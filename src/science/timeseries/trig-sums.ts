@@ -16,11 +16,12 @@
  *   interpolation error), then one FFT gives all the sums at once. The grid has
  *   N ≥ oversampling·M nodes so the frequencies wanted are well below its Nyquist limit.
  *
- * Our FFT grid has N = R·L nodes with L a power of two and N ≥ oversampling·M; the output
- * indices are split by residue mod R, and each residue is one extirpolation onto L nodes
- * (with a phase ramp) and one FFT of length L (see fastSumsResidues). The R transforms are
- * independent — the unit of parallel work — and N need not be a power of two, so N stays
- * close to oversampling·M instead of astropy's next power of two above it.
+ * Our FFT grid has N = R·L nodes with L a power of two and N ≥ oversampling·M; the points
+ * are extirpolated once, then the output indices are split by residue mod R, and each
+ * residue is a phase ramp over the occupied nodes, a fold onto L nodes and one FFT of
+ * length L (see fastSumsResidues). The R transforms are independent — the unit of
+ * parallel work — and N need not be a power of two, so N stays close to oversampling·M
+ * instead of astropy's next power of two above it.
  *
  * Times should be shifted to start near zero (the periodogram is invariant to a time
  * shift), which keeps f·t and hence the phases accurate.
@@ -386,10 +387,11 @@ export interface FastGeometry {
 }
 
 /**
- * The (L, R) of least estimated cost for `nPoints` points spanning `span` = fStep·(tMax −
- * tMin) cycles of the grid step: per residue, one scatter per point and node (≈ 2
- * butterfly steps each), a phase ramp over the occupied nodes (≈ N·span of them) and one
- * FFT of length L.
+ * The (L, R) of least estimated cost, in FFT butterfly steps, for `nPoints` points
+ * spanning `span` = fStep·(tMax − tMin) cycles of the grid step: the extirpolation once
+ * (≈ 2 steps per point and node), then per residue a phase ramp over the occupied nodes
+ * (≈ N·span of them, 3 steps each), clearing and reading L nodes, and one FFT of length L —
+ * dearer once its 16·L bytes outgrow a core's L2 cache (2^16 points = 1 MiB).
  */
 export function fastGeometry(count: number, settings: FastSumSettings, nPoints: number, span = 1): FastGeometry {
   const target = settings.oversampling * count;
@@ -398,11 +400,13 @@ export function fastGeometry(count: number, settings: FastSumSettings, nPoints: 
   for (let lg = 4; lg <= 24; lg++) {
     const L = 2 ** lg;
     const R = Math.max(1, Math.ceil(target / L));
-    const occupied = Math.min(R * L, R * L * Math.min(1, span) + settings.order + 3);
-    const cost = R * (2 * nPoints * settings.order + L * lg + 3 * occupied) + count;
+    const N = R * L;
+    const occupied = Math.min(N, N * Math.min(1, span) + settings.order + 3);
+    const fft = L * lg * (lg > 16 ? 1 + 0.25 * (lg - 16) : 1);
+    const cost = 2 * nPoints * settings.order + R * (fft + 3 * occupied + 2 * L) + count;
     if (cost < bestCost) {
       bestCost = cost;
-      best = { subLength: L, residues: R, nodes: R * L };
+      best = { subLength: L, residues: R, nodes: N };
     }
     if (R === 1) break;
   }
@@ -433,44 +437,24 @@ export function fftPlanFor(size: number): FftPlan {
   return plan;
 }
 
+/** Points extirpolated onto the occupied FFT grid nodes p ∈ [pLo, pLo + P) (mod N when `wraps`). */
+export interface Extirpolated {
+  vRe: Float64Array;
+  vIm: Float64Array;
+  pLo: number;
+  wraps: boolean;
+}
+
 /**
- * Fast sums of one weight vector `h` on the grid fStart + k·fStep (k < count), for the
- * output indices k ≡ c (mod R) with c ∈ [cFrom, cTo); added into outRe/outIm (length ≥
- * count). Different residues write different k, so they can be split between threads.
- *
- * The points are extirpolated once onto grid nodes p at positions x_i = N·fStep·t_i
- * (complex weights h·exp(2πi fStart t)). With k = R·a + c,
- *   exp(2πi p k/N) = exp(2πi p c/N) · exp(2πi p a/L),
- * so S[R·a + c] = FFT_L(G_c)[a] where G_c[p mod L] = Σ g_p·exp(2πi p c/N): per residue a
- * phase ramp over the occupied nodes (about N·fStep·T of them: usually far fewer than
- * N), one fold onto L nodes and one FFT of length L.
+ * Extirpolation of weights `h` with the phase factors exp(2πi fStart t) onto grid nodes
+ * at positions x_i = N·fStep·t_i: each point is spread over `order` neighbouring nodes
+ * with the Lagrange weights of its position. Without wrap-around (all fStep·t in [0, 1))
+ * only the nodes the data reach are stored; otherwise positions are reduced mod N.
  */
-export function fastSumsResidues(
-  t: Float64Array,
-  h: Float64Array,
-  fStart: number,
-  fStep: number,
-  count: number,
-  settings: FastSumSettings,
-  cFrom: number,
-  cTo: number,
-  outRe: Float64Array,
-  outIm: Float64Array,
-  scratch?: FastScratch,
-  geometry: FastGeometry = fastGeometry(count, settings, t.length),
-): void {
-  const { subLength: L, residues: R, nodes: N } = geometry;
-  const order = settings.order;
-  const plan = fftPlanFor(L);
-  const rev = plan.reversal();
-  const sc = scratch && scratch.re.length === L ? scratch : fastScratch(L);
-  const gRe = sc.re;
-  const gIm = sc.im;
+export function extirpolate(t: Float64Array, h: Float64Array, fStart: number, fStep: number, order: number, geometry: FastGeometry): Extirpolated {
+  const N = geometry.nodes;
   const n = t.length;
-  const maskL = L - 1;
   const half = Math.floor((order - 1) / 2);
-  // Occupied nodes: p ∈ [pLo, pLo + P). Without wrap-around (all fStep·t in [0, 1)) the
-  // extent follows the data; otherwise positions are reduced mod N and all N nodes count.
   let tMin = Infinity;
   let tMax = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -508,6 +492,45 @@ export function fastSumsResidues(
       vIm[p] += lag[q] * wi;
     }
   }
+  return { vRe, vIm, pLo, wraps };
+}
+
+/**
+ * Fast sums of one weight vector `h` on the grid fStart + k·fStep (k < count), for the
+ * output indices k ≡ c (mod R) with c ∈ [cFrom, cTo); added into outRe/outIm (length ≥
+ * count). Different residues write different k, so they can be split between threads.
+ *
+ * The points are extirpolated once onto grid nodes p (see extirpolate; pass `ext` to reuse
+ * it). With k = R·a + c,
+ *   exp(2πi p k/N) = exp(2πi p c/N) · exp(2πi p a/L),
+ * so S[R·a + c] = FFT_L(G_c)[a] where G_c[p mod L] = Σ g_p·exp(2πi p c/N): per residue a
+ * phase ramp over the occupied nodes (about N·fStep·T of them: usually far fewer than
+ * N), one fold onto L nodes and one FFT of length L.
+ */
+export function fastSumsResidues(
+  t: Float64Array,
+  h: Float64Array,
+  fStart: number,
+  fStep: number,
+  count: number,
+  settings: FastSumSettings,
+  cFrom: number,
+  cTo: number,
+  outRe: Float64Array,
+  outIm: Float64Array,
+  scratch?: FastScratch,
+  geometry: FastGeometry = fastGeometry(count, settings, t.length),
+  ext: Extirpolated = extirpolate(t, h, fStart, fStep, settings.order, geometry),
+): void {
+  const { subLength: L, residues: R, nodes: N } = geometry;
+  const plan = fftPlanFor(L);
+  const rev = plan.reversal();
+  const sc = scratch && scratch.re.length === L ? scratch : fastScratch(L);
+  const gRe = sc.re;
+  const gIm = sc.im;
+  const maskL = L - 1;
+  const { vRe, vIm, pLo } = ext;
+  const P = vRe.length;
   for (let c = cFrom; c < cTo; c++) {
     gRe.fill(0);
     gIm.fill(0);

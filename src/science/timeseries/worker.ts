@@ -5,11 +5,11 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { bootstrapReplicates, type BootstrapTask } from './bootstrap.js';
-import { runUnits, type SumsJob, type SumsUnit } from './sums.js';
-import type { FastScratch } from './trig-sums.js';
+import { runUnits, type SumsJob, type SumsScratch, type SumsUnit } from './sums.js';
 
 export type WorkerRequest =
-  | { id: number; kind: 'sums'; job: SumsJob; units: SumsUnit[]; out: Float64Array }
+  /** Takes chunks[i] for i = Atomics.add(counter, 0, 1) until none are left. */
+  | { id: number; kind: 'sums'; job: SumsJob; chunks: SumsUnit[][]; counter: Int32Array; out: Float64Array }
   | { id: number; kind: 'bootstrap'; task: BootstrapTask; from: number; to: number; out: Float64Array };
 
 export type WorkerReply = { id: number; type: 'done' } | { id: number; type: 'error'; message: string; code?: string };
@@ -18,11 +18,16 @@ export type WorkerReply = { id: number; type: 'done' } | { id: number; type: 'er
 type Port = Pick<MessagePort, 'on' | 'postMessage'>;
 
 export function serveWorker(port: Port): void {
-  const scratch: { fast?: FastScratch } = {};
+  const scratch: SumsScratch = {};
   port.on('message', (msg: WorkerRequest) => {
     try {
-      if (msg.kind === 'sums') runUnits(msg.job, msg.units, msg.out, scratch);
-      else bootstrapReplicates(msg.task, msg.from, msg.to, msg.out);
+      if (msg.kind === 'sums') {
+        // A dynamic queue: a thread slowed down by other load simply takes fewer chunks.
+        for (let i = Atomics.add(msg.counter, 0, 1); i < msg.chunks.length; i = Atomics.add(msg.counter, 0, 1)) {
+          runUnits(msg.job, msg.chunks[i], msg.out, scratch);
+        }
+        scratch.extirpolated = undefined;
+      } else bootstrapReplicates(msg.task, msg.from, msg.to, msg.out);
       port.postMessage({ id: msg.id, type: 'done' } satisfies WorkerReply);
     } catch (err) {
       const e = err as { message?: string; code?: string };
