@@ -20,9 +20,10 @@
  * child `node` process running this module transpiled by the TypeScript compiler; the
  * in-process figure is recorded too.
  */
+import { REPO_ROOT } from './paths.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import ts from 'typescript';
 import {
@@ -34,7 +35,7 @@ import {
 } from '../src/science/dynamics/index.js';
 import type { BenchContext } from './harness.js';
 
-const ROOT = resolve(import.meta.dirname, '..');
+const ROOT = REPO_ROOT;
 const FIXTURES = join(ROOT, 'test/fixtures/dynamics');
 /** TTVFast (C) per-call medians from golden-ttv/README.md, ms. */
 const TTVFAST_README_MS: Record<string, number> = { kepler9_like: 1.4, trappist1_like: 40 };

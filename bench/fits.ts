@@ -6,6 +6,7 @@
  * Our figures are file → file, like fpack's, so process start-up is the only thing the
  * reference pays that we do not (≈ 10 ms, small against these sizes).
  */
+import { REPO_ROOT } from './paths.js';
 import { execFileSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ async function benchOne(ctx: BenchContext, label: string, data: Int16Array | Flo
   // astropy on the same files.
   let astropy: { read_s: number; compress_s: number; decompress_s: number } | undefined;
   if (hasPythonModule('astropy')) {
-    const out = execFileSync(DEBIAN_PYTHON, [new URL('./reference/astropy_fits.py', import.meta.url).pathname, plain, join(ctx.tmpDir, `${label}.astropy.fz`), String(REPEATS)], { encoding: 'utf8' });
+    const out = execFileSync(DEBIAN_PYTHON, [join(REPO_ROOT, 'bench/reference/astropy_fits.py'), plain, join(ctx.tmpDir, `${label}.astropy.fz`), String(REPEATS)], { encoding: 'utf8' });
     astropy = JSON.parse(out) as typeof astropy;
   }
 

@@ -12,11 +12,11 @@
  *    wall time and peak RSS from /usr/bin/time -v (if installed; else wall time only).
  * Both with N = 1 and 2 threads.
  */
+import { REPO_ROOT } from './paths.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { Header } from '../src/science/fits/header.js';
 import { imageHdu, writeFitsFile } from '../src/science/fits/writer.js';
 import { autoReferenceGrid } from '../src/science/image/reference-grid.js';
@@ -29,7 +29,7 @@ const SIZE = 2048;
 const SCALE_DEG = 1 / 3600;
 const RA0 = 150;
 const DEC0 = 2.2;
-const RUNNER = fileURLToPath(new URL('./image-coadd-runner.ts', import.meta.url));
+const RUNNER = join(REPO_ROOT, 'bench/image-coadd-runner.ts');
 
 interface Star {
   raDeg: number;

@@ -11,14 +11,16 @@
  *   same ratio with multiprocessing.Pool(1) and Pool(2). Goal: near-linear (→ 2 on 2 cores);
  *   on a loaded machine both figures fall.
  */
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { runEnsemble, startPool } from '../src/science/inference/index.js';
 import { Rng } from '../src/science/inference/random.js';
 import { DEBIAN_PYTHON, hasPythonModule, timeIt, timeItAsync, type BenchContext } from './harness.js';
 
-const LOGPROB_MODULE = new URL('./inference-logprob.mjs', import.meta.url);
-const EMCEE_SCRIPT = new URL('./reference/emcee_bench.py', import.meta.url).pathname;
+const LOGPROB_MODULE = new URL(`file://${join(REPO_ROOT, 'bench/inference-logprob.mjs')}`);
+const EMCEE_SCRIPT = join(REPO_ROOT, 'bench/reference/emcee_bench.py');
 
 const OVERHEAD = { nDim: 10, nWalkers: 32, nSteps: 4000, repeats: 5 };
 const SPEEDUP = { nWalkers: 16, nSteps: 8, repeats: 3, emceeWork: 100_000 };

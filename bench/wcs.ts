@@ -7,6 +7,7 @@
  * Reference calls: all_pix2world for pixel → sky; all_world2pix (tolerance 1e-10 px, like
  * our Newton) for the exact sky → pixel; wcs_world2pix + sip_foc2pix for the AP/BP path.
  */
+import { REPO_ROOT } from './paths.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { DEBIAN_PYTHON, hasPythonModule, timeIt, type BenchContext } from './har
 
 const N = 2_000_000;
 const REPEATS = 5;
-const HEADERS = new URL('../test/fixtures/wcs/headers/', import.meta.url).pathname;
+const HEADERS = join(REPO_ROOT, 'test/fixtures/wcs/headers') + '/';
 
 interface Case {
   label: string;
