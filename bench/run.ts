@@ -14,6 +14,7 @@ const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<vo
   transit: () => import('./transit.js'),
   inference: () => import('./inference.js'),
   dynamics: () => import('./dynamics.js'),
+  timeseries: () => import('./timeseries.js'),
   'image-background': () => import('./image-background.js'),
   'image-detect': () => import('./image-detect.js'),
   'image-reproject': () => import('./image-reproject.js'),

@@ -17,6 +17,7 @@ import { reprojectCommand } from './commands/reproject.js';
 import { catalogCommand } from './commands/catalog.js';
 import { solveCommand } from './commands/solve.js';
 import { ttvCommand } from './commands/ttv.js';
+import { periodCommand } from './commands/period.js';
 
 function packageVersion(): string {
   try {
@@ -48,6 +49,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(stackCommand(io));
   program.addCommand(skyCommand(io));
   program.addCommand(ttvCommand(io));
+  program.addCommand(periodCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
