@@ -4,47 +4,17 @@
  * and errors that name the offending file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Command, CommanderError } from 'commander';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrateCommand } from '../../src/cli/commands/calibrate.js';
-import { CliError, oneLineReason } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { createProgram } from '../../src/cli/program.js';
 import { Header } from '../../src/science/fits/header.js';
 import { FitsReader } from '../../src/science/fits/reader.js';
 import { imageHdu, writeFitsFile } from '../../src/science/fits/writer.js';
 import { Rng } from '../../src/science/inference/random.js';
 import { MaskBit } from '../../src/science/image/mask.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
-/** Runs argv through the real program, adding `calibrate` if program.ts does not register it yet. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd: dir };
-  const program = createProgram(io);
-  if (!program.commands.some((c) => c.name() === 'calibrate')) {
-    const cmd = calibrateCommand(io);
-    program.addCommand(cmd);
-    const all = (c: Command): Command[] => c.commands.flatMap((s) => [s, ...all(s)]);
-    for (const c of [cmd, ...all(cmd)]) {
-      c.exitOverride();
-      c.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-    }
-  }
-  let code = 0;
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) code = err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.exitCode === 0 ? 0 : 2;
-    else {
-      stderr += `openastro: ${oneLineReason(err)}\n`;
-      code = err instanceof CliError ? err.exitCode : 1;
-    }
-  }
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]): Promise<CliResult> => runCli(argv, dir);
 
 const W = 32;
 const H = 24;

@@ -1,28 +1,13 @@
 /** `openastro catalog import|info|cone` in-process on the committed Tycho-2 cone. */
-import { Command } from 'commander';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogCommand } from '../../src/cli/commands/catalog.js';
-import { oneLineReason } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd: ROOT };
-  const program = new Command('openastro').exitOverride();
-  program.addCommand(catalogCommand(io));
-  try {
-    await program.parseAsync(['catalog', ...argv], { from: 'user' });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    return { code: 1, stdout, stderr: stderr + oneLineReason(err) };
-  }
-}
+const cli = (...argv: string[]): Promise<CliResult> => runCli(['catalog', ...argv], ROOT);
 
 describe('openastro catalog', () => {
   it('imports, describes and queries the M67 Tycho-2 cone', async () => {

@@ -7,10 +7,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { run } from '../../src/cli/program.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { FitsReader } from '../../src/science/fits/reader.js';
 import { imageHdu, writeFitsFile } from '../../src/science/fits/writer.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SIP_FILE = join(ROOT, 'test/fixtures/fits-core/sip-wcs.fit');
@@ -21,13 +20,7 @@ const REF = readFileSync(join(ROOT, 'test/fixtures/cli/sip-wcs-reference-points.
   .map((l) => l.split(','))
   .map((c) => ({ x: Number(c[2]) - 1, y: Number(c[3]) - 1, ra: Number(c[4]), dec: Number(c[5]) }));
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd: ROOT };
-  const code = await run(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]): Promise<CliResult> => runCli(argv, ROOT);
 
 describe('openastro CLI', () => {
   it('prints help for the root and every subcommand, exit 0', async () => {

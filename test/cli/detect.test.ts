@@ -2,15 +2,12 @@
  * `openastro detect` in-process: JSON and CSV output on the committed star field, options,
  * and errors that name the problem.
  */
-import { Command, CommanderError } from 'commander';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectCommand } from '../../src/cli/commands/detect.js';
-import { CliError, oneLineReason } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { imageHdu, writeFitsFile } from '../../src/science/fits/writer.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FRAME = join(ROOT, 'test/fixtures/image-detect/starfield.fits');
@@ -18,23 +15,7 @@ const SEP = (JSON.parse(readFileSync(join(ROOT, 'test/fixtures/image-detect/dete
   sep: Array<{ xwin: number; ywin: number; snr: number; isolated: boolean }>;
 }).sep;
 
-/** Runs `openastro detect ...` the way program.ts does (the command may not be registered there yet). */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd: ROOT };
-  const program = new Command('openastro').exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  const cmd = detectCommand(io).exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  program.addCommand(cmd);
-  try {
-    await program.parseAsync(['detect', ...argv], { from: 'user' });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    if (err instanceof CommanderError) return { code: err.exitCode === 0 ? 0 : 2, stdout, stderr };
-    stderr += `openastro: ${oneLineReason(err)}\n`;
-    return { code: err instanceof CliError ? err.exitCode : 1, stdout, stderr };
-  }
-}
+const cli = (...argv: string[]): Promise<CliResult> => runCli(['detect', ...argv], ROOT);
 
 describe('openastro detect', () => {
   it('--json prints sources with 0-based x, y, flux, fwhm, flags and the time', async () => {

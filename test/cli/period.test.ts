@@ -6,37 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CommanderError } from 'commander';
-import { createProgram } from '../../src/cli/program.js';
-import { periodCommand } from '../../src/cli/commands/period.js';
-import { CliError, oneLineReason } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { Rng } from '../../src/science/inference/random.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DS1 = join(ROOT, 'test/fixtures/timeseries/ds1_data.csv');
 const MULTIBAND = join(ROOT, 'test/fixtures/timeseries/multiband_data.csv');
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd: ROOT };
-  const program = createProgram(io);
-  if (!program.commands.some((c) => c.name() === 'period')) {
-    const cmd = periodCommand(io);
-    cmd.exitOverride();
-    cmd.configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-    program.addCommand(cmd);
-  }
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    if (err instanceof CommanderError) return { code: err.code === 'commander.helpDisplayed' || err.exitCode === 0 ? 0 : 2, stdout, stderr };
-    stderr += `openastro: ${oneLineReason(err)}\n`;
-    return { code: err instanceof CliError ? err.exitCode : 1, stdout, stderr };
-  }
-}
+const cli = (...argv: string[]): Promise<CliResult> => runCli(argv, ROOT);
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'openastro-period-'));

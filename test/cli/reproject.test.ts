@@ -1,36 +1,17 @@
-import { Command, CommanderError } from 'commander';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reprojectCommand } from '../../src/cli/commands/reproject.js';
-import { oneLineReason } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { Header } from '../../src/science/fits/header.js';
 import { FitsReader } from '../../src/science/fits/reader.js';
 import { imageHdu, writeFitsFile } from '../../src/science/fits/writer.js';
 import { wcsFromHeader } from '../../src/science/wcs/index.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIX = join(ROOT, 'test/fixtures/image-reproject');
 
-/** Runs `openastro reproject ...` in-process (the command wrapped in its own root, as program.ts does). */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd: ROOT };
-  const program = new Command('openastro').exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
-  const cmd = reprojectCommand(io).exitOverride().configureOutput({ writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) });
-  program.addCommand(cmd);
-  try {
-    await program.parseAsync(['reproject', ...argv], { from: 'user' });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    if (err instanceof CommanderError) return { code: err.exitCode === 0 ? 0 : 2, stdout, stderr };
-    stderr += `openastro: ${oneLineReason(err)}\n`;
-    return { code: 1, stdout, stderr };
-  }
-}
+const cli = (...argv: string[]): Promise<CliResult> => runCli(['reproject', ...argv], ROOT);
 
 async function readFits(path: string): Promise<{ data: Float32Array; header: Header; width: number; height: number; bitpix: number }> {
   const r = await FitsReader.open(path);

@@ -3,43 +3,15 @@
  * keywords), the truth CSV, determinism, and argument errors.
  */
 import { describe, expect, it } from 'vitest';
-import { Command, CommanderError } from 'commander';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createProgram, run } from '../../src/cli/program.js';
-import { CliError, oneLineReason } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { skyCommand } from '../../src/cli/commands/sky.js';
 import { FitsReader } from '../../src/science/fits/reader.js';
 import { pixelScaleArcsec, pixToSky, skyToPix, wcsFromHeader } from '../../src/science/wcs/index.js';
 import { opticsPixelScaleArcsec } from '../../src/science/sky/index.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
-/** Runs argv through `run` once the lead has registered `sky`; until then, through the same wiring. */
-async function cli(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd };
-  if (createProgram(io).commands.some((c) => c.name() === 'sky')) {
-    const code = await run(argv, io);
-    return { code, stdout, stderr };
-  }
-  const program = new Command('openastro').exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  program.addCommand(skyCommand(io));
-  const all = (c: Command): Command[] => c.commands.flatMap((s) => [s, ...all(s)]);
-  for (const c of all(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  let code = 0;
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) code = err.exitCode === 0 || err.code === 'commander.helpDisplayed' ? 0 : 2;
-    else {
-      io.stderr(`openastro: ${oneLineReason(err)}\n`);
-      code = err instanceof CliError ? err.exitCode : 1;
-    }
-  }
-  return { code, stdout, stderr };
-}
+const cli = (cwd: string, ...argv: string[]): Promise<CliResult> => runCli(argv, cwd);
 
 const SCALE = opticsPixelScaleArcsec({ pixelSizeUm: 3.76, focalLengthMm: 1000 });
 

@@ -1,33 +1,16 @@
 /** `openastro stack` in-process: FITS in, FITS out with the four planes, JSON, and errors naming the file. */
-import { Command, CommanderError } from 'commander';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stackCommand } from '../../src/cli/commands/stack.js';
-import { CliError, oneLineReason } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { Header } from '../../src/science/fits/header.js';
 import { FitsReader } from '../../src/science/fits/reader.js';
 import { imageHdu, writeFitsFile } from '../../src/science/fits/writer.js';
 import { wcsFromHeader, wcsToHeader } from '../../src/science/wcs/index.js';
 import { addNoise, renderModel, randomStars, tanWcs } from '../science/image/coadd-helpers.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
-async function cli(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd };
-  const program = new Command('openastro').exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  program.addCommand(stackCommand(io).exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) }));
-  try {
-    await program.parseAsync(['stack', ...argv], { from: 'user' });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    if (err instanceof CommanderError) return { code: err.exitCode === 0 ? 0 : 2, stdout, stderr };
-    stderr += `openastro: ${oneLineReason(err)}\n`;
-    return { code: err instanceof CliError ? err.exitCode : 1, stdout, stderr };
-  }
-}
+const cli = (cwd: string, ...argv: string[]): Promise<CliResult> => runCli(['stack', ...argv], cwd);
 
 describe('openastro stack', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stack-'));

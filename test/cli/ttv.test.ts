@@ -3,46 +3,18 @@
  * fixtures; results are checked against the IAS15 transit times.
  */
 import { describe, expect, it } from 'vitest';
-import { Command, CommanderError } from 'commander';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createProgram, run } from '../../src/cli/program.js';
-import { CliError, oneLineReason } from '../../src/cli/errors.js';
-import type { CliIo } from '../../src/cli/io.js';
-import { ttvCommand } from '../../src/cli/commands/ttv.js';
 import { parseTransitsTable } from '../../src/science/dynamics/index.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIX = join(ROOT, 'test/fixtures/dynamics');
 const KEPLER9_SETUP = 'test/fixtures/dynamics/kepler9_like/setup';
 const TRUTH = parseTransitsTable(readFileSync(join(FIX, 'kepler9_like/ias15_transits.csv'), 'utf8'));
 
-/** Runs argv through `run` once the lead has registered `ttv`; until then, through the same wiring. */
-async function cli(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false, cwd };
-  if (createProgram(io).commands.some((c) => c.name() === 'ttv')) {
-    const code = await run(argv, io);
-    return { code, stdout, stderr };
-  }
-  const program = new Command('openastro').exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  program.addCommand(ttvCommand(io));
-  const all = (c: Command): Command[] => c.commands.flatMap((s) => [s, ...all(s)]);
-  for (const c of all(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
-  let code = 0;
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) code = err.exitCode === 0 || err.code === 'commander.helpDisplayed' ? 0 : 2;
-    else {
-      io.stderr(`openastro: ${oneLineReason(err)}\n`);
-      code = err instanceof CliError ? err.exitCode : 1;
-    }
-  }
-  return { code, stdout, stderr };
-}
+const cli = (cwd: string, ...argv: string[]): Promise<CliResult> => runCli(argv, cwd);
 
 function worstSeconds(csvText: string): { count: number; worst: number } {
   const t = parseTransitsTable(csvText);
