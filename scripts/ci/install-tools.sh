@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian reference tools that cross-check tests and benchmarks use:
-# funpack/fpack (libcfitsio-bin), astropy (python3-astropy), wcslib-tools.
+# funpack/fpack (libcfitsio-bin), astropy (python3-astropy), wcslib-tools, and the INDI
+# server with its simulator drivers (indi-bin) for the node agent's device tests.
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 need=()
 command -v funpack >/dev/null 2>&1 || need+=(libcfitsio-bin)
 /usr/bin/python3 -c 'import astropy' >/dev/null 2>&1 || need+=(python3-astropy)
 command -v wcsware >/dev/null 2>&1 || need+=(wcslib-tools)
+command -v indiserver >/dev/null 2>&1 || need+=(indi-bin)
 if [ ${#need[@]} -eq 0 ]; then
   echo "reference tools present"
   exit 0
