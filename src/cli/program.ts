@@ -18,6 +18,8 @@ import { catalogCommand } from './commands/catalog.js';
 import { solveCommand } from './commands/solve.js';
 import { ttvCommand } from './commands/ttv.js';
 import { periodCommand } from './commands/period.js';
+import { nodeCommand } from './commands/node.js';
+import { missionCommand } from './commands/mission.js';
 
 function packageVersion(): string {
   try {
@@ -50,6 +52,8 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(skyCommand(io));
   program.addCommand(ttvCommand(io));
   program.addCommand(periodCommand(io));
+  program.addCommand(nodeCommand(io));
+  program.addCommand(missionCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();
