@@ -19,6 +19,7 @@ import { solveCommand } from './commands/solve.js';
 import { ttvCommand } from './commands/ttv.js';
 import { periodCommand } from './commands/period.js';
 import { nodeCommand } from './commands/node.js';
+import { lightcurveCommand } from './commands/lightcurve.js';
 import { missionCommand } from './commands/mission.js';
 
 function packageVersion(): string {
@@ -52,6 +53,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(skyCommand(io));
   program.addCommand(ttvCommand(io));
   program.addCommand(periodCommand(io));
+  program.addCommand(lightcurveCommand(io));
   program.addCommand(nodeCommand(io));
   program.addCommand(missionCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.

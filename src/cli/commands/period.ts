@@ -3,7 +3,7 @@
  * false-alarm probabilities, and SVG plots of the periodogram and the folded light curve.
  */
 import { Command } from 'commander';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,17 +28,19 @@ import {
   type PeriodogramPool,
   type Peak,
 } from '../../science/timeseries/index.js';
+import { detectLightCurveFormat, type LightCurve } from '../../science/lightcurve/index.js';
 import { parseFiniteNumber, parseInteger } from '../args.js';
 import { CliError } from '../errors.js';
 import { emit, type CliIo } from '../io.js';
 import { progressBar } from '../progress.js';
+import { readerOptions, readLightCurveFile, type ReadOptions } from './lightcurve.js';
 
 /** Largest light-curve file read (bytes). */
 const MAX_FILE_BYTES = 1 << 30;
 /** Work (points × frequencies × terms) above which a worker pool is worth its start-up. */
 const POOL_WORK = 2e8;
 
-interface PeriodOptions {
+interface PeriodOptions extends ReadOptions {
   minPeriod?: string;
   maxPeriod?: string;
   method: string;
@@ -63,9 +65,12 @@ interface PeakReport {
 }
 
 export function periodCommand(io: CliIo): Command {
-  return new Command('period')
+  const cmd = new Command('period')
     .description('Best periods of a light curve (Lomb–Scargle), with false-alarm probabilities and SVG plots')
-    .argument('<file>', 'CSV light curve with a header: t,y[,dy][,band] (names case-insensitive; also time/mjd/bjd, mag/flux, err/magerr)')
+    .argument(
+      '<file>',
+      'light curve: CSV with a header t,y[,dy][,band] (names case-insensitive; also time/mjd/bjd, mag/flux, err/magerr), or an archival format (--format: AAVSO download/Extended, ETD, ExoClock, Kepler/TESS FITS)',
+    )
     .option('--min-period <days>', 'shortest period searched (default: from the automatic grid, 5 × the mean Nyquist frequency)')
     .option('--max-period <days>', 'longest period searched (default: 2 × samples-per-peak × the baseline)')
     .option('--method <name>', 'auto | fast (extirpolation + FFT) | exact', 'auto')
@@ -80,10 +85,11 @@ export function periodCommand(io: CliIo): Command {
     .option('--seed <n>', 'random seed for the bootstrap', '1')
     .option('--threads <n>', 'worker threads for large periodograms and the bootstrap (default: all cores)')
     .option('--plot-dir <dir>', 'write <name>-periodogram.svg and <name>-folded.svg (best period) into this folder')
-    .option('--json', 'print {"peaks":[{"periodDays","power","fap"}],"method","seconds"}, best first')
-    .action(async (file: string, opts: PeriodOptions) => {
-      await runPeriod(io, file, opts);
-    });
+    .option('--json', 'print {"peaks":[{"periodDays","power","fap"}],"method","seconds"}, best first');
+  // The archival readers' options (--format, --ra/--dec, --time-ref, …), as `lightcurve import` has them.
+  return readerOptions(cmd).action(async (file: string, opts: PeriodOptions) => {
+    await runPeriod(io, file, opts);
+  });
 }
 
 async function runPeriod(io: CliIo, file: string, opts: PeriodOptions): Promise<void> {
@@ -103,12 +109,7 @@ async function runPeriod(io: CliIo, file: string, opts: PeriodOptions): Promise<
   if (minPeriod !== undefined && maxPeriod !== undefined && minPeriod >= maxPeriod) throw new CliError('--min-period must be shorter than --max-period', 2);
   if (opts.band !== undefined && opts.multiband) throw new CliError('give --band or --multiband, not both', 2);
 
-  const path = resolve(io.cwd, file);
-  const info = await stat(path).catch(() => {
-    throw new CliError(`${file}: no such file`);
-  });
-  if (info.size > MAX_FILE_BYTES) throw new CliError(`${file}: ${info.size} bytes is more than the ${MAX_FILE_BYTES}-byte limit`);
-  const table = selectBand(parseLightCurveCsv(await readFile(path, 'utf8'), { source: file }), opts, file);
+  const table = selectBand(await readTable(io, file, opts), opts, file);
   const multiband = Boolean(opts.multiband);
 
   const t0 = performance.now();
@@ -164,6 +165,56 @@ async function runPeriod(io: CliIo, file: string, opts: PeriodOptions): Promise<
   } finally {
     await pool?.stop();
   }
+}
+
+/**
+ * The light curve as a table: a plain t,y,dy CSV is read as it always was (times as
+ * written); archival formats (named with --format, or FITS/AAVSO detected) go through the
+ * light-curve importers — to BJD_TDB when --ra/--dec are given, as written otherwise.
+ */
+async function readTable(io: CliIo, file: string, opts: PeriodOptions): Promise<LightCurveTable> {
+  const path = resolve(io.cwd, file);
+  const info = await stat(path).catch(() => {
+    throw new CliError(`${file}: no such file`);
+  });
+  if (info.size > MAX_FILE_BYTES) throw new CliError(`${file}: ${info.size} bytes is more than the ${MAX_FILE_BYTES}-byte limit`);
+  const format = opts.format ?? 'auto';
+  if (format === 'csv' || (format === 'auto' && detectLightCurveFormat(await readHead(path), file) === 'csv')) {
+    return parseLightCurveCsv(await readFile(path, 'utf8'), { source: file });
+  }
+  const haveTarget = opts.ra !== undefined || opts.dec !== undefined;
+  const r = await readLightCurveFile(io, file, { ...opts, band: undefined }, { band: false, uncorrected: !haveTarget });
+  for (const w of r.lightCurve.warnings) io.stderr(`openastro: warning ${w.code}: ${w.message}\n`);
+  return tableOf(r.lightCurve, file, io);
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(65536);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function tableOf(lc: LightCurve, file: string, io: CliIo): LightCurveTable {
+  const n = lc.t.length;
+  let known = 0;
+  for (const e of lc.dy) if (e > 0) known++;
+  // Mixed known and unknown errors: the points without one cannot be weighed; drop them.
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) if (known === 0 || known === n || lc.dy[i] > 0) keep.push(i);
+  if (keep.length < n) io.stderr(`openastro: warning: ${n - keep.length} point(s) of ${file} have no error and were left out\n`);
+  const band = lc.band && lc.band.some((b) => b !== '') ? keep.map((i) => lc.band![i]) : undefined;
+  return {
+    t: Float64Array.from(keep, (i) => lc.t[i]),
+    y: Float64Array.from(keep, (i) => lc.y[i]),
+    dy: known === 0 ? undefined : Float64Array.from(keep, (i) => lc.dy[i]),
+    band,
+    columns: { t: 'bjd_tdb', y: lc.kind, dy: known === 0 ? undefined : 'dy', band: band ? 'band' : undefined },
+  };
 }
 
 function positive(text: string, what: string): number {

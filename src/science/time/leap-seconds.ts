@@ -6,9 +6,11 @@
  * NTP 3960835200 = 2025-07-08). That file states it **expires on 2026-06-28**: IERS
  * announces each leap second about six months ahead (Bulletin C, every January and
  * July), so later dates are served with the last value (37 s) on the assumption that
- * no leap second was added — check `isLeapSecondTableCurrent` and refresh this table
- * from the latest Bulletin C (https://hpiers.obspm.fr/iers/bul/bulc/) when it says
- * false.
+ * no leap second was added — check `isLeapSecondTableCurrent` (or attach
+ * `leapSecondWarning` to results) and refresh this table from the latest Bulletin C
+ * (https://hpiers.obspm.fr/iers/bul/bulc/) when it says false. Checked 2026-11-22: this
+ * machine's tzdata (2025b-0+deb12u2) has no newer file, so the table stays as it is
+ * (decision 0019).
  *
  * Before 1972-01-01 UTC ran at a rate offset from TAI with fractional steps (the
  * "rubber second", 1961–1971); it has no integer TAI − UTC, and this module refuses
@@ -64,6 +66,39 @@ export const LEAP_SECONDS_SOURCE =
 /** True while `mjdUtc` is before the table's expiry, i.e. no unannounced leap second can affect it. */
 export function isLeapSecondTableCurrent(mjdUtc: number): boolean {
   return mjdUtc < LEAP_SECONDS_EXPIRES_MJD;
+}
+
+/** Code of the warning attached to results that depend on UTC after the table's expiry. */
+export const LEAP_SECONDS_EXPIRED = 'LEAP_SECONDS_EXPIRED';
+
+/** A warning a result carries instead of an exception: the computation went ahead. */
+export interface LeapSecondWarning {
+  code: typeof LEAP_SECONDS_EXPIRED;
+  message: string;
+  /** Latest UTC (MJD) of the times concerned. */
+  latestMjdUtc: number;
+  /** The TAI − UTC that was assumed for them (the table's last value). */
+  assumedTaiMinusUtcS: number;
+}
+
+/**
+ * The warning for UTC times of which the latest is `latestMjdUtc`, or undefined while the
+ * table covers them. Past the expiry, conversions keep using the last TAI − UTC (37 s):
+ * the result is exact unless IERS announced a leap second after this table was made, in
+ * which case UTC-based times after it are off by 1 s (BJD_TDB by 1.16e-5 d). Results that
+ * convert such times carry this warning rather than failing (decision 0019).
+ */
+export function leapSecondWarning(latestMjdUtc: number): LeapSecondWarning | undefined {
+  if (!Number.isFinite(latestMjdUtc) || isLeapSecondTableCurrent(latestMjdUtc)) return undefined;
+  const assumed = LEAP_SECONDS[LEAP_SECONDS.length - 1].taiMinusUtcS;
+  return {
+    code: LEAP_SECONDS_EXPIRED,
+    message:
+      `UTC times up to MJD ${latestMjdUtc.toFixed(3)} lie after the leap-second table's expiry (MJD ${LEAP_SECONDS_EXPIRES_MJD}, 2026-06-28); ` +
+      `TAI − UTC = ${assumed} s was assumed — times after an unannounced leap second would be 1 s early. Source: ${LEAP_SECONDS_SOURCE}; refresh from IERS Bulletin C`,
+    latestMjdUtc,
+    assumedTaiMinusUtcS: assumed,
+  };
 }
 
 /**
