@@ -19,6 +19,7 @@ import { solveCommand } from './commands/solve.js';
 import { ttvCommand } from './commands/ttv.js';
 import { periodCommand } from './commands/period.js';
 import { nodeCommand } from './commands/node.js';
+import { workerCommand } from './commands/worker.js';
 import { lightcurveCommand } from './commands/lightcurve.js';
 import { missionCommand } from './commands/mission.js';
 
@@ -55,6 +56,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(periodCommand(io));
   program.addCommand(lightcurveCommand(io));
   program.addCommand(nodeCommand(io));
+  program.addCommand(workerCommand(io));
   program.addCommand(missionCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {

@@ -13,6 +13,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 // Migrations work below the typed schema (they create it), hence Kysely<any>.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { DbError, describeError } from './errors.js';
+import { pipelineTables } from './migrations/0004-pipeline.js';
 
 export interface Migration {
   /** Strictly increasing positive integer. */
@@ -173,7 +174,7 @@ const networkTables: Migration = {
 };
 
 /** All migrations of this build, in order. */
-export const migrations: readonly Migration[] = [networkTables];
+export const migrations: readonly Migration[] = [networkTables, pipelineTables];
 
 export interface MigrationResult {
   /** Versions applied by this run (empty when the schema was already current). */

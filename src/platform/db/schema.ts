@@ -176,3 +176,97 @@ export type NewExposure = Insertable<ExposuresTable>;
 export type Command = Selectable<CommandsTable>;
 export type NewCommand = Insertable<CommandsTable>;
 export type CommandUpdate = Updateable<CommandsTable>;
+
+// ---- Pipeline (migration 0004, issue 8) --------------------------------------------------
+
+export type PipelineState = 'received' | 'ingested' | 'rejected' | 'solved' | 'calibrated';
+export type UploadState = 'OPEN' | 'COMPLETE';
+export type PipelineJobState = 'queued' | 'active' | 'retry' | 'completed' | 'failed';
+
+/** Columns ingest adds to a frame (declaration merging with ExposuresTable above). */
+export interface ExposuresTable {
+  /** '{missionId}/{nodeId}/{YYYYMMDDTHHMMSS}': where the measurement and the FITS of a frame meet. */
+  frame_key: string | null;
+  /** Idempotency key of the compact measurement (client id, or SHA-256 of its JSON). */
+  measurement_id: string | null;
+  pipeline_state: ColumnType<PipelineState, PipelineState | undefined, PipelineState>;
+  mid_utc: Timestamp | null;
+  ra_deg: number | null;
+  dec_deg: number | null;
+  /** 'WCS' | 'RA/DEC' | 'OBJCTRA/OBJCTDEC'. */
+  pointing_source: string | null;
+  has_wcs: boolean | null;
+  width: number | null;
+  height: number | null;
+  /** Header keywords kept by ingest (object, optics, instrument, site...). */
+  header: NullableJson<Record<string, unknown>>;
+  ingested_at: Timestamp | null;
+}
+
+export interface UploadsTable {
+  id: Generated<string>;
+  node_id: string;
+  mission_id: string;
+  task_id: string | null;
+  file_name: string;
+  frame_key: string;
+  bytes: number;
+  sha256: string;
+  offset_bytes: Generated<number>;
+  state: ColumnType<UploadState, UploadState | undefined, UploadState>;
+  exposure_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface UploadPartsTable {
+  upload_id: string;
+  offset_bytes: number;
+  bytes: number;
+  object_key: string;
+}
+
+export interface PipelineJobsTable {
+  id: Generated<string>;
+  /** pg-boss job id (the same across retries). */
+  job_id: string | null;
+  dedupe_key: string;
+  queue: string;
+  stage: string;
+  input: Json<Record<string, unknown>>;
+  state: ColumnType<PipelineJobState, PipelineJobState | undefined, PipelineJobState>;
+  attempts: Generated<number>;
+  max_attempts: number;
+  progress: Generated<number>;
+  message: string | null;
+  error: string | null;
+  worker: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface ProductsTable {
+  id: Generated<string>;
+  mission_id: string;
+  /** 'stack' (later 'lightcurve', 'periodogram', ...). */
+  kind: string;
+  object_key: string;
+  sha256: string;
+  summary: JsonDefault<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Schema {
+  uploads: UploadsTable;
+  upload_parts: UploadPartsTable;
+  pipeline_jobs: PipelineJobsTable;
+  products: ProductsTable;
+}
+
+export type Upload = Selectable<UploadsTable>;
+export type PipelineJob = Selectable<PipelineJobsTable>;
+export type Product = Selectable<ProductsTable>;

@@ -34,6 +34,8 @@ export interface SendOptions {
   startAfter?: number | Date;
   retryLimit?: number;
   retryDelaySeconds?: number;
+  /** Double the retry delay after each failure (with jitter). */
+  retryBackoff?: boolean;
   priority?: number;
   /** Seconds a worker may hold the job before it expires and is retried. */
   expireInSeconds?: number;
