@@ -22,7 +22,7 @@ describe('file name convention', () => {
     const name = formatFrameFileName(M, N, t);
     expect(name).toBe(`ObsReq-${M}_TelID-${N}_20260301T210405.fits`);
     const p = parseFrameFileName(name);
-    expect(p).toEqual({ missionId: M, nodeId: N, startUtc: t, stamp: '20260301T210405' });
+    expect(p).toEqual({ missionId: M, nodeId: N, startUtc: t, stamp: '20260301T210405', dateObs: '2026-03-01T21:04:05Z', fpacked: false });
     expect(parseFrameFileName(name.replace('.fits', '.fits.fz')).startUtc).toEqual(t);
     expect(frameKey(M, N, new Date('2026-03-01T21:04:05.873Z'))).toBe(`${M}/${N}/20260301T210405`);
   });

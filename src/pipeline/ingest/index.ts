@@ -1,5 +1,5 @@
 /** Ingest: upload tiers (measurements, resumable FITS), frame metadata and checks, the ingest stage. */
-export { parseFrameFileName, formatFrameFileName, frameKey, frameStamp, type FrameFileName } from './file-name.js';
+export { parseFrameFileName, formatFrameFileName, frameKey, type FrameFileName } from './file-name.js';
 export { readFrame, frameKeywords, type FrameImage } from './frame.js';
 export { frameMetadata, fieldRadiusDeg, type FrameMetadata, type FrameOptics, type PointingSource } from './metadata.js';
 export { parseRaDeg, parseDecDeg } from './pointing.js';
