@@ -20,6 +20,7 @@ import { ttvCommand } from './commands/ttv.js';
 import { periodCommand } from './commands/period.js';
 import { nodeCommand } from './commands/node.js';
 import { workerCommand } from './commands/worker.js';
+import { serveCommand } from './commands/serve.js';
 import { lightcurveCommand } from './commands/lightcurve.js';
 import { missionCommand } from './commands/mission.js';
 
@@ -56,6 +57,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(periodCommand(io));
   program.addCommand(lightcurveCommand(io));
   program.addCommand(nodeCommand(io));
+  program.addCommand(serveCommand(io));
   program.addCommand(workerCommand(io));
   program.addCommand(missionCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.

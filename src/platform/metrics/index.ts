@@ -1,0 +1,18 @@
+export {
+  createRegistry,
+  CONTENT_TYPE,
+  DEFAULT_BUCKETS,
+  MetricsError,
+  escapeHelp,
+  escapeLabel,
+  formatValue,
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type Labels,
+  type Registry,
+  type RegistryOptions,
+  type GaugeOptions,
+  type HistogramOptions,
+  type MetricsErrorCode,
+} from './registry.js';
