@@ -18,6 +18,7 @@ import { catalogCommand } from './commands/catalog.js';
 import { solveCommand } from './commands/solve.js';
 import { ttvCommand } from './commands/ttv.js';
 import { periodCommand } from './commands/period.js';
+import { transitCommand } from './commands/transit.js';
 import { nodeCommand } from './commands/node.js';
 import { workerCommand } from './commands/worker.js';
 import { serveCommand } from './commands/serve.js';
@@ -53,6 +54,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(reprojectCommand(io));
   program.addCommand(stackCommand(io));
   program.addCommand(skyCommand(io));
+  program.addCommand(transitCommand(io));
   program.addCommand(ttvCommand(io));
   program.addCommand(periodCommand(io));
   program.addCommand(lightcurveCommand(io));

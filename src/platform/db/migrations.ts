@@ -14,6 +14,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { DbError, describeError } from './errors.js';
 import { pipelineTables } from './migrations/0004-pipeline.js';
+import { scienceTables } from './migrations/0005-science.js';
 
 export interface Migration {
   /** Strictly increasing positive integer. */
@@ -174,7 +175,7 @@ const networkTables: Migration = {
 };
 
 /** All migrations of this build, in order. */
-export const migrations: readonly Migration[] = [networkTables, pipelineTables];
+export const migrations: readonly Migration[] = [networkTables, pipelineTables, scienceTables];
 
 export interface MigrationResult {
   /** Versions applied by this run (empty when the schema was already current). */

@@ -270,3 +270,115 @@ export interface Schema {
 export type Upload = Selectable<UploadsTable>;
 export type PipelineJob = Selectable<PipelineJobsTable>;
 export type Product = Selectable<ProductsTable>;
+
+// ---- Science stages (migration 0005, issue 8) ---------------------------------------------
+
+export type SolveStatus = 'header' | 'solved' | 'failed';
+export type FrameCalibrationStatus = 'calibrated' | 'solve_failed' | 'failed';
+
+/** Plate-solution columns of a frame (declaration merging with ExposuresTable above). */
+export interface ExposuresTable {
+  solve_status: SolveStatus | null;
+  solve_reason: string | null;
+  /** The celestial WCS as FITS cards. */
+  wcs: NullableJson<Record<string, string | number | boolean>>;
+  /** A copy of the frame with the solved WCS in its header. */
+  solved_object_key: string | null;
+  calibrated_at: Timestamp | null;
+}
+
+export interface FrameAstrometry {
+  source?: 'header' | 'solved';
+  raDeg?: number;
+  decDeg?: number;
+  scaleArcsecPerPx?: number;
+  rotationDeg?: number;
+  matched?: number;
+  rmsArcsec?: number;
+}
+
+export interface FrameCalibrationsTable {
+  exposure_id: string;
+  mission_id: string;
+  node_id: string;
+  filter: string;
+  status: FrameCalibrationStatus;
+  reason: string | null;
+  astrometry: JsonDefault<FrameAstrometry>;
+  zp: number | null;
+  zp_err: number | null;
+  colour_term: number | null;
+  colour_term_err: number | null;
+  colour_term_source: string | null;
+  scatter: number | null;
+  matched: number | null;
+  used: number | null;
+  fwhm_px: number | null;
+  aperture_radius_px: number | null;
+  target_mag: number | null;
+  target_mag_err: number | null;
+  target_x_px: number | null;
+  target_y_px: number | null;
+  target_flags: number | null;
+  mid_utc: Timestamp | null;
+  bjd_tdb: number | null;
+  details: JsonDefault<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ColourTermsTable {
+  site: string;
+  camera: string;
+  filter: string;
+  colour_index: ColumnType<string, string | undefined, string>;
+  measurement_id: string;
+  value: number;
+  err: number;
+  stars: number | null;
+  observed_at: Timestamp | null;
+}
+
+export interface LightcurvePointsTable {
+  mission_id: string;
+  exposure_id: string;
+  node_id: string;
+  band: string;
+  site: string;
+  bjd_tdb: number;
+  mag: number;
+  err: number;
+  offset_mag: ColumnType<number, number | undefined, number>;
+  kept: boolean;
+}
+
+export interface TransitEphemeridesTable {
+  mission_id: string;
+  planet: string;
+  period_days: number;
+  t0_bjd_tdb: number;
+  shape: JsonDefault<Record<string, unknown>>;
+  ttv: NullableJson<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ArchivalTransitTimesTable {
+  mission_id: string;
+  planet: string;
+  bjd_tdb: number;
+  sigma_days: number;
+  source: string;
+}
+
+export interface Schema {
+  frame_calibrations: FrameCalibrationsTable;
+  colour_terms: ColourTermsTable;
+  lightcurve_points: LightcurvePointsTable;
+  transit_ephemerides: TransitEphemeridesTable;
+  archival_transit_times: ArchivalTransitTimesTable;
+}
+
+export type FrameCalibration = Selectable<FrameCalibrationsTable>;
+export type LightcurvePoint = Selectable<LightcurvePointsTable>;
+export type TransitEphemerisRow = Selectable<TransitEphemeridesTable>;

@@ -10,11 +10,19 @@
 import { AstrometryError } from './errors.js';
 import type { CatalogInput } from './catalog.js';
 
-const RA_NAMES = ['ra', 'ra_deg', 'radeg', 'ramdeg', 'ra_icrs', '_raj2000', 'raj2000'];
-const DEC_NAMES = ['dec', 'dec_deg', 'decdeg', 'de', 'demdeg', 'dedeg', 'de_icrs', '_dej2000', 'dej2000'];
-const MAG_NAMES = ['phot_g_mean_mag', 'mag', 'vtmag', 'mag_vt', 'vmag', 'gmag', 'btmag', 'mag_bt'];
-const PMRA_NAMES = ['pmra', 'pmra_masyr', 'pm_ra'];
-const PMDEC_NAMES = ['pmdec', 'pmde', 'pmdec_masyr', 'pm_dec'];
+/** Column names recognised (lower case, in order of preference) by the CSV and FITS-table importers. */
+export const CATALOG_COLUMN_NAMES = {
+  ra: ['ra', 'ra_deg', 'radeg', 'ramdeg', 'ra_icrs', '_raj2000', 'raj2000'],
+  dec: ['dec', 'dec_deg', 'decdeg', 'de', 'demdeg', 'dedeg', 'de_icrs', '_dej2000', 'dej2000'],
+  mag: ['phot_g_mean_mag', 'mag', 'vtmag', 'mag_vt', 'vmag', 'gmag', 'btmag', 'mag_bt'],
+  pmRa: ['pmra', 'pmra_masyr', 'pm_ra'],
+  pmDec: ['pmdec', 'pmde', 'pmdec_masyr', 'pm_dec'],
+} as const;
+const RA_NAMES: readonly string[] = CATALOG_COLUMN_NAMES.ra;
+const DEC_NAMES: readonly string[] = CATALOG_COLUMN_NAMES.dec;
+const MAG_NAMES: readonly string[] = CATALOG_COLUMN_NAMES.mag;
+const PMRA_NAMES: readonly string[] = CATALOG_COLUMN_NAMES.pmRa;
+const PMDEC_NAMES: readonly string[] = CATALOG_COLUMN_NAMES.pmDec;
 
 export interface CsvImportOptions {
   /** Epoch of the positions (Julian year); default 2016.0 for Gaia-style columns, else 2000.0. */
@@ -48,7 +56,7 @@ function splitLine(line: string): string[] {
   return out;
 }
 
-function findColumn(names: string[], wanted: string[]): number {
+function findColumn(names: string[], wanted: readonly string[]): number {
   for (const w of wanted) {
     const i = names.indexOf(w);
     if (i >= 0) return i;

@@ -8,6 +8,11 @@ export type AstrometryErrorCode =
   | 'BAD_ARGUMENT' // impossible parameter (negative radius, scale-low > scale-high, ...)
   | 'BAD_CSV' // an importer input that cannot be parsed
   | 'BAD_CATALOG' // a catalog file that is not ours, truncated or inconsistent
+  | 'BAD_TABLE' // a FITS table or astrometry.net index file without the columns or layout we need
+  | 'BAD_INDEX' // a sky (blind-solving) index that is not ours, truncated, or built from another catalog
+  | 'BAD_FRAME' // a frame that cannot be solved as given (no 2-D image, unreadable header)
+  | 'BACKEND_FAILED' // an external solver (solve-field, astap) failed or printed nothing we can read
+  | 'NOT_INSTALLED' // an external solver that is not on PATH
   | 'TOO_LARGE'; // a request that would need an unreasonable amount of memory
 
 export interface AstrometryLocation {
@@ -18,6 +23,8 @@ export interface AstrometryLocation {
   column?: string;
   /** Byte offset in a catalog file. */
   offset?: number;
+  /** 0-based HDU of a FITS file. */
+  hdu?: number;
   parameter?: string;
 }
 
@@ -36,6 +43,7 @@ export class AstrometryError extends Error {
 function formatMessage(message: string, loc: AstrometryLocation): string {
   const where: string[] = [];
   if (loc.file !== undefined) where.push(loc.file);
+  if (loc.hdu !== undefined) where.push(`HDU ${loc.hdu}`);
   if (loc.line !== undefined) where.push(`line ${loc.line}`);
   if (loc.column !== undefined) where.push(`column '${loc.column}'`);
   if (loc.offset !== undefined) where.push(`byte ${loc.offset}`);

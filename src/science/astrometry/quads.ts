@@ -155,8 +155,14 @@ export function indexCodes(quads: QuadSet, tol: number): CodeIndex {
   const n = quads.count;
   const key = new Int32Array(n);
   for (let q = 0; q < n; q++) key[q] = cell(quads.codes[4 * q], tol, cells) * cells + cell(quads.codes[4 * q + 1], tol, cells);
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => key[a] - key[b]);
-  const keys = Int32Array.from(order, (q) => key[q]);
+  // Counting sort on the cell key (stable: quads keep their order inside a cell).
+  const start = new Int32Array(cells * cells + 1);
+  for (let q = 0; q < n; q++) start[key[q] + 1]++;
+  for (let c = 0; c < cells * cells; c++) start[c + 1] += start[c];
+  const order = new Int32Array(n);
+  for (let q = 0; q < n; q++) order[start[key[q]]++] = q;
+  const keys = new Int32Array(n);
+  for (let i = 0; i < n; i++) keys[i] = key[order[i]];
   return { quads, tol, cells, order, keys };
 }
 
@@ -192,4 +198,75 @@ export function searchCodes(index: CodeIndex, code: ArrayLike<number>, visit: (q
       if (dist2 <= tol2) visit(q, dist2);
     }
   }
+}
+
+/**
+ * Code of one quad given its four points (any order): picks the widest pair as the backbone
+ * and applies the same frame and symmetry breaking as buildQuads. Writes the code into
+ * `code` and the point order (indices 0-3 of the input: A, B, C, D) into `order`; returns the
+ * backbone length, or −1 when C or D lies outside the circle on AB (no valid code).
+ */
+export function quadCode(px: ArrayLike<number>, py: ArrayLike<number>, code: Float64Array | number[], order: Int32Array | number[]): number {
+  let a = 0;
+  let b = 1;
+  let best = -1;
+  for (let i = 0; i < 4; i++) {
+    for (let j = i + 1; j < 4; j++) {
+      const d2 = (px[j] - px[i]) ** 2 + (py[j] - py[i]) ** 2;
+      if (d2 > best) {
+        best = d2;
+        a = i;
+        b = j;
+      }
+    }
+  }
+  const others = [0, 1, 2, 3].filter((k) => k !== a && k !== b);
+  const dx = px[b] - px[a];
+  const dy = py[b] - py[a];
+  const fr = (dx + dy) / best;
+  const fi = (dx - dy) / best;
+  const mx = (px[a] + px[b]) / 2;
+  const my = (py[a] + py[b]) / 2;
+  const u: number[] = [];
+  const v: number[] = [];
+  for (const c of others) {
+    if ((px[c] - mx) ** 2 + (py[c] - my) ** 2 >= best / 4) return -1;
+    const qx = px[c] - px[a];
+    const qy = py[c] - py[a];
+    u.push(qx * fr - qy * fi);
+    v.push(qx * fi + qy * fr);
+  }
+  let [ia, ib, ic, id] = [a, b, others[0], others[1]];
+  let [xc, yc, xd, yd] = [u[0], v[0], u[1], v[1]];
+  if (xc + xd > 1) {
+    [ia, ib] = [ib, ia];
+    [xc, yc, xd, yd] = [1 - xc, 1 - yc, 1 - xd, 1 - yd];
+  }
+  if (xc > xd) {
+    [xc, yc, xd, yd] = [xd, yd, xc, yc];
+    [ic, id] = [id, ic];
+  }
+  code[0] = xc;
+  code[1] = yc;
+  code[2] = xd;
+  code[3] = yd;
+  order[0] = ia;
+  order[1] = ib;
+  order[2] = ic;
+  order[3] = id;
+  return Math.sqrt(best);
+}
+
+/**
+ * Quad numbers ordered by depth: quads whose faintest star is brighter come first (stars are
+ * indexed brightest first), so a search meets the quads of the brightest stars early.
+ */
+export function depthOrder(quads: QuadSet): Int32Array {
+  const n = quads.count;
+  const depth = new Int32Array(n);
+  for (let q = 0; q < n; q++) {
+    const o = 4 * q;
+    depth[q] = Math.max(quads.stars[o], quads.stars[o + 1], quads.stars[o + 2], quads.stars[o + 3]) * 4096 + quads.stars[o] + quads.stars[o + 1] + quads.stars[o + 2] + quads.stars[o + 3];
+  }
+  return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => depth[a] - depth[b]);
 }

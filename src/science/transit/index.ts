@@ -43,3 +43,11 @@ export {
   type TransitWindowCoverage,
 } from './timing.js';
 export { transitPhaseWindow } from './orbit.js';
+export { sampleTransitTime, type TransitTimeMcmc, type TransitTimeMcmcOptions } from './timing-mcmc.js';
+export {
+  fitTransitLightCurve,
+  formatLightCurveFitCsv,
+  type LightCurveFitOptions,
+  type LightCurveFitResult,
+  type TransitWindowResult,
+} from './light-curve-fit.js';

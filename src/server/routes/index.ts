@@ -10,6 +10,7 @@ import type { ServerContext } from '../context.js';
 import { nodesRoutes } from './nodes.js';
 import { missionsRoutes } from './missions.js';
 import { plannerRoutes } from './planner.js';
+import { resultsRoutes } from './results.js';
 import { uploadsRoutes } from './uploads.js';
 import { jobsRoutes } from './jobs.js';
 import { eventsRoutes } from './events.js';
@@ -31,6 +32,7 @@ export const ROUTES: readonly RoutePlugin[] = [
   { name: 'uploads', register: (app, ctx) => uploadsRoutes(app, ctx) },
   { name: 'jobs', register: (app, ctx) => jobsRoutes(app, ctx) },
   { name: 'events', register: (app, ctx) => eventsRoutes(app, ctx) },
+  { name: 'results', register: (app, ctx) => resultsRoutes(app, ctx) },
   // Last: its catch-all serves the dashboard for every non-API path.
   { name: 'web', register: (app, ctx) => webRoutes(app, ctx) },
 ];
