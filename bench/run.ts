@@ -19,6 +19,7 @@ const MODULES: Record<string, () => Promise<{ run(ctx: BenchContext): Promise<vo
   'image-detect': () => import('./image-detect.js'),
   'image-reproject': () => import('./image-reproject.js'),
   'image-coadd': () => import('./image-coadd.js'),
+  astrometry: () => import('./astrometry.js'),
   pipeline: () => import('./pipeline.js'),
   server: () => import('./server.js'),
 };
