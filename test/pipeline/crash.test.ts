@@ -117,8 +117,12 @@ describe.skipIf(!url)('a stack worker killed mid-job (PostgreSQL)', () => {
       return row.state === 'completed' ? row : undefined;
     }, 180_000, 'the retried stack job');
     expect(done.attempts, w2.stderr()).toBe(2);
-    const boss = await env.database.executeSql(`SELECT state, retry_count FROM ${bossSchema(env)}.job WHERE id = $1`, [queued.job_id]);
-    expect(boss.rows[0]).toEqual({ state: 'completed', retry_count: 1 });
+    // The ledger commits inside the handler; pg-boss marks its own row completed just after.
+    const boss = await waitFor(async () => {
+      const r = await env.database.executeSql(`SELECT state, retry_count FROM ${bossSchema(env)}.job WHERE id = $1`, [queued.job_id]);
+      return r.rows[0]?.state === 'active' ? undefined : r.rows[0];
+    }, 30_000, 'pg-boss to record completion');
+    expect(boss).toEqual({ state: 'completed', retry_count: 1 });
     const products = await env.database.db.selectFrom('products').selectAll().where('mission_id', '=', seed.missionId).execute();
     expect(products.length).toBe(1);
     expect((products[0].summary as { nCombined: number }).nCombined).toBe(N);
