@@ -22,6 +22,7 @@ import { transitCommand } from './commands/transit.js';
 import { nodeCommand } from './commands/node.js';
 import { workerCommand } from './commands/worker.js';
 import { serveCommand } from './commands/serve.js';
+import { agentCommand } from './commands/agent.js';
 import { lightcurveCommand } from './commands/lightcurve.js';
 import { missionCommand } from './commands/mission.js';
 
@@ -61,6 +62,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(nodeCommand(io));
   program.addCommand(serveCommand(io));
   program.addCommand(workerCommand(io));
+  program.addCommand(agentCommand(io));
   program.addCommand(missionCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {
