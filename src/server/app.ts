@@ -48,7 +48,8 @@ export function buildServer(ctx: ServerContext, opts: BuildServerOptions): Fasti
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }) as unknown as FastifyInstance;
 
-  const cache = opts.nodeTokens && 'lookup' in opts.nodeTokens ? opts.nodeTokens : createNodeTokenCache(opts.nodeTokens);
+  // Spread expiries so a network that came up together does not all miss together.
+  const cache = opts.nodeTokens && 'lookup' in opts.nodeTokens ? opts.nodeTokens : createNodeTokenCache({ ttlSpread: 0.25, ...opts.nodeTokens });
   installErrorHandlers(app);
   installAuth(app, { operatorTokens: opts.config.auth.operatorTokens, readsOpen: opts.config.auth.readsOpen, db: ctx.database.db, cache });
   installRequestMetrics(app, opts.metrics);

@@ -14,7 +14,11 @@
  * because every heartbeat authenticates and the database lookup would otherwise double the
  * heartbeat path's queries. The TTL must be longer than the heartbeat interval (15–30 s) or
  * a node's next heartbeat always misses. Only hits are cached, so a newly registered node is known at
- * once. A route that revokes a token or deletes a node calls
+ * once. Entries live between (1 − ttlSpread)·TTL and TTL, a fraction drawn from the token's
+ * hash: after a restart every node is looked up within one heartbeat interval, and
+ * without the spread all those entries would expire together five minutes later and the
+ * whole network would pay a second query per heartbeat for that interval, every TTL.
+ * A route that revokes a token or deletes a node calls
  * `app.nodeTokens.invalidateNode(id)`; other processes behind the same proxy forget it
  * within the TTL, which bounds how long a revoked token keeps working.
  */
@@ -37,6 +41,11 @@ declare module 'fastify' {
 export interface NodeTokenCacheOptions {
   /** How long a token → node mapping is trusted, ms (default 300 000; 0 disables the cache). */
   ttlMs?: number;
+  /**
+   * Entries expire between (1 − ttlSpread)·ttlMs and ttlMs after they were loaded, spread
+   * by their token hash (default 0: exactly ttlMs; the server uses 0.25).
+   */
+  ttlSpread?: number;
   /** Most entries kept; the oldest go first (default 100 000, ~10 MB). */
   maxEntries?: number;
   /** Monotonic milliseconds (injectable for tests). */
@@ -56,6 +65,10 @@ export function createNodeTokenCache(opts: NodeTokenCacheOptions = {}): NodeToke
   const ttlMs = opts.ttlMs ?? 300_000;
   const maxEntries = opts.maxEntries ?? 100_000;
   const nowMs = opts.nowMs ?? (() => performance.now());
+  const ttlSpread = opts.ttlSpread ?? 0;
+  if (!(ttlSpread >= 0 && ttlSpread < 1)) throw new RangeError(`createNodeTokenCache: ttlSpread must be in [0, 1), got ${ttlSpread}`);
+  // The token hash is uniform, so its first 32 bits are a uniform fraction in [0, 1).
+  const lifeMs = (sha: string) => ttlMs * (1 - (ttlSpread * Number.parseInt(sha.slice(0, 8), 16)) / 2 ** 32);
   const entries = new Map<string, { nodeId: string; expiresAt: number }>();
   return {
     async lookup(db, sha) {
@@ -66,7 +79,7 @@ export function createNodeTokenCache(opts: NodeTokenCacheOptions = {}): NodeToke
       if (!row) return null;
       if (ttlMs > 0) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-        entries.set(sha, { nodeId: row.id, expiresAt: nowMs() + ttlMs });
+        entries.set(sha, { nodeId: row.id, expiresAt: nowMs() + lifeMs(sha) });
       }
       return row.id;
     },

@@ -15,6 +15,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { DbError, describeError } from './errors.js';
 import { pipelineTables } from './migrations/0004-pipeline.js';
 import { scienceTables } from './migrations/0005-science.js';
+import { heartbeatPath } from './migrations/0006-heartbeats.js';
 
 export interface Migration {
   /** Strictly increasing positive integer. */
@@ -175,7 +176,7 @@ const networkTables: Migration = {
 };
 
 /** All migrations of this build, in order. */
-export const migrations: readonly Migration[] = [networkTables, pipelineTables, scienceTables];
+export const migrations: readonly Migration[] = [networkTables, pipelineTables, scienceTables, heartbeatPath];
 
 export interface MigrationResult {
   /** Versions applied by this run (empty when the schema was already current). */

@@ -1,12 +1,28 @@
 /**
  * PostgreSQL through node-postgres: URL validation with clear errors, a pool, and the
  * Kysely PostgresDialect over it.
+ *
+ * Prepared statements on request: a statement whose text starts with PREPARE_MARKER runs
+ * as a named prepared statement, parsed once per connection, and after a few executions
+ * planned once too (PostgreSQL's plan cache), instead of being parsed and planned at every
+ * execution as Kysely's unnamed statements are. For a large statement run thousands of
+ * times a second (the batched heartbeat) planning costs more than executing. Opt-in per
+ * statement, because a prepared `SELECT *` would fail with "cached plan must not change
+ * result type" after a migration adds a column; mark only statements with a fixed column
+ * list. PGlite ignores the marker (it is an SQL comment).
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PostgresDialect } from 'kysely';
 import { DbError, describeError } from './errors.js';
 
 const INT8_OID = 20;
+
+/** Start a statement's text with this to have it prepared (see the module comment). */
+export const PREPARE_MARKER = '/* prepare */';
+
+/** Most distinct prepared statements named per pool (a guard against marking dynamic SQL). */
+const MAX_PREPARED_NAMES = 256;
 
 /** The URL with its password replaced, safe to print. */
 export function redactUrl(url: string): string {
@@ -50,6 +66,8 @@ export interface PostgresPoolOptions {
   max?: number;
   /** Connect timeout in ms (default 10 s). */
   connectTimeoutMs?: number;
+  /** Run statements starting with PREPARE_MARKER as named prepared statements (default true). */
+  prepareMarked?: boolean;
 }
 
 /**
@@ -65,6 +83,7 @@ export function createPostgresPool(url: string, opts: PostgresPoolOptions = {}):
         : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({
+    Client: opts.prepareMarked === false ? pg.Client : preparingClient(),
     connectionString: url,
     max: opts.max ?? 10,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
@@ -74,6 +93,36 @@ export function createPostgresPool(url: string, opts: PostgresPoolOptions = {}):
   // An idle client dropped by the server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;
+}
+
+/**
+ * A pg Client class that sends statements starting with PREPARE_MARKER as named prepared
+ * statements. The name is a hash of the text, so two different texts never share a name
+ * (node-postgres refuses that) and every connection of the pool uses the same name.
+ */
+function preparingClient(): typeof pg.Client {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined) {
+      if (names.size >= MAX_PREPARED_NAMES) return undefined;
+      name = `oa_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  // node-postgres' query() is heavily overloaded; only the (text, values) form Kysely uses is rewritten.
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  return class PreparingClient extends pg.Client {
+    override query(config: any, values?: any, callback?: any): any {
+      if (typeof config === 'string' && config.startsWith(PREPARE_MARKER)) {
+        const name = nameOf(config);
+        if (name !== undefined) return super.query({ name, text: config } as any, values, callback);
+      }
+      return super.query(config, values, callback);
+    }
+  } as typeof pg.Client;
+  /* eslint-enable @typescript-eslint/no-explicit-any */
 }
 
 /** Run a trivial query; turn the usual failures into a DbError naming the problem. */

@@ -23,7 +23,7 @@ import {
   MIN_HEARTBEAT_INTERVAL_S,
   type NodeInfo,
 } from '../../network/nodes/registry.js';
-import { recordHeartbeat } from '../../network/heartbeats/heartbeats.js';
+import { startHeartbeatWriter, type HeartbeatWriter } from '../../network/heartbeats/writer.js';
 import { ackCommand, reportCommand, MAX_POLL_LIMIT, type CommandInfo } from '../../network/commands/commands.js';
 import { waitForCommands } from '../../network/commands/long-poll.js';
 import type { CommandNotifier } from '../../network/commands/notifier.js';
@@ -36,6 +36,12 @@ export interface NodesRoutesOptions {
   notifier?: CommandNotifier;
   /** Long-poll re-poll period, ms (default 1000). */
   pollIntervalMs?: number;
+  /**
+   * Writes heartbeats in batches (group commit). Default: one started for this server over
+   * ctx.database and stopped when the server closes — the one piece of state this plugin
+   * holds, because batching only works where the requests meet.
+   */
+  heartbeats?: HeartbeatWriter;
 }
 
 // ---------------------------------------------------------------- access
@@ -238,6 +244,7 @@ const commandParams = {
 
 export async function nodesRoutes(app: FastifyInstance, ctx: ServerContext, opts: NodesRoutesOptions = {}): Promise<void> {
   const db = ctx.database.db;
+  const writer = opts.heartbeats ?? ownHeartbeatWriter(app, ctx);
 
   app.post<{ Body: Parameters<typeof createSite>[1] }>(
     '/api/v1/sites',
@@ -366,14 +373,14 @@ export async function nodesRoutes(app: FastifyInstance, ctx: ServerContext, opts
     },
     async (request) => {
       requireNodeSelf(callerOf(request), request.params.id);
-      const hb = await recordHeartbeat(db, request.params.id, request.body, ctx.clock.now());
+      const hb = await writer.record(request.params.id, request.body, ctx.clock.now());
       return {
-        nodeId: hb.node.id,
-        state: hb.node.state,
+        nodeId: hb.nodeId,
+        state: hb.state,
         previousState: hb.previousState,
         recovered: hb.recovered,
-        heartbeatIntervalS: hb.node.heartbeatIntervalS,
-        receivedAt: (hb.node.lastHeartbeatAt as Date).toISOString(),
+        heartbeatIntervalS: hb.heartbeatIntervalS,
+        receivedAt: hb.receivedAt.toISOString(),
       };
     },
   );
@@ -467,6 +474,13 @@ export async function nodesRoutes(app: FastifyInstance, ctx: ServerContext, opts
       return commandJson(await reportCommand(db, request.params.id, request.params.commandId, request.body, ctx.clock.now()));
     },
   );
+}
+
+/** A heartbeat writer for this server, stopped when it closes (after the requests in flight were answered). */
+function ownHeartbeatWriter(app: FastifyInstance, ctx: ServerContext): HeartbeatWriter {
+  const writer = startHeartbeatWriter({ database: ctx.database });
+  app.addHook('onClose', () => writer.stop());
+  return writer;
 }
 
 /** An AbortSignal that fires if the connection closes before the response is sent. */
