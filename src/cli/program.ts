@@ -25,6 +25,7 @@ import { serveCommand } from './commands/serve.js';
 import { agentCommand } from './commands/agent.js';
 import { lightcurveCommand } from './commands/lightcurve.js';
 import { missionCommand } from './commands/mission.js';
+import { demoCommand } from './commands/demo.js';
 
 function packageVersion(): string {
   try {
@@ -64,6 +65,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(workerCommand(io));
   program.addCommand(agentCommand(io));
   program.addCommand(missionCommand(io));
+  program.addCommand(demoCommand(io));
   // Subcommands inherit the output and exit behaviour of the root.
   for (const cmd of allCommands(program)) {
     cmd.exitOverride();

@@ -10,7 +10,8 @@
  *   simulator's own sky use it.
  *
  * Setting: the worker and the embedded service take the catalog from the handler options
- * (`defaultStageHandlers({ image: { catalog } })`), else from the environment variable
+ * (`defaultStageHandlers({ image: { catalog } })`; the service and `openastro worker` pass
+ * the configuration's `pipeline.catalogPath`), else from the environment variable
  * OPENASTRO_CATALOG (a path to an `.oacat` file). Without either, frames are still
  * processed but end as 'failed' with the reason "no reference catalog configured".
  */

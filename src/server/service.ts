@@ -122,7 +122,7 @@ export async function startService(opts: StartServiceOptions): Promise<Service> 
       }
     } else if (opts.pipeline !== false) {
       // The embedded default: this process works every configured queue it has stages for.
-      const handlers = defaultStageHandlers();
+      const handlers = defaultStageHandlers(config.pipeline.catalogPath !== undefined ? { image: { catalog: config.pipeline.catalogPath } } : {});
       const queues = servableQueues(handlers, config.jobs.queues);
       if (queues.length > 0) {
         const pipeline = await startPipeline({

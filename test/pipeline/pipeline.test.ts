@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { engineNames } from '../platform/engines.js';
 import { startPipeline, type Pipeline } from '../../src/pipeline/runner.js';
 import { ingestStage, runIngest } from '../../src/pipeline/ingest/stage.js';
-import { stackStage } from '../../src/pipeline/stack/stage.js';
+import { runStack, stackStage } from '../../src/pipeline/stack/stage.js';
 import { enqueueStage } from '../../src/pipeline/enqueue.js';
 import { markStarted } from '../../src/pipeline/ledger.js';
 import type { StageContext, StageHandlers } from '../../src/pipeline/stages.js';
@@ -183,6 +183,16 @@ describe.each(engineNames())('pipeline on %s', (engineName) => {
     const gain = single / stacked;
     expect(gain).toBeGreaterThan(Math.sqrt(N) * 0.9);
     expect(gain).toBeLessThan(Math.sqrt(N) * 1.1);
+
+    // Once the pipeline has plate-solved the frame that came without a WCS, a re-stack reads
+    // its solved copy: all N + 1 frames are combined and nothing is skipped.
+    const solvedKey = `solved/${ids[N]}.fits`;
+    const solvedCopy = renderTestFrame({ startUtc: starts[N], seed: 100 + N, withWcs: true });
+    await env.storage.put(solvedKey, solvedCopy.bytes);
+    await env.database.db.updateTable('exposures').set({ solve_status: 'solved', solved_object_key: solvedKey }).where('id', '=', ids[N]).execute();
+    const restack = await runStack(seed.missionId, ctx, { tileSize: 128 });
+    expect(restack?.nCombined).toBe(N + 1);
+    expect(restack?.skipped).toEqual([]);
   });
 
   it('shows running jobs with progress, retries with backoff, and lists dead letters with their error', async () => {

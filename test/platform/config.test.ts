@@ -57,8 +57,14 @@ describe('defaults', () => {
       auth: { operatorTokens: [], readsOpen: true },
       network: { heartbeatIntervalS: 30, leaseS: 120, sweepIntervalS: 5 },
       jobs: { pollingIntervalSeconds: 2, queues: [...QUEUES], schema: 'pgboss' },
+      pipeline: {},
       log: { level: 'info' },
     });
+  });
+
+  it('take the reference catalog from OPENASTRO_CATALOG, resolved against the working folder', async () => {
+    const c = await loadConfig({ env: { OPENASTRO_CATALOG: 'catalogs/tycho2.oacat' }, cwd });
+    expect(c.pipeline).toEqual({ catalogPath: path.join(cwd, 'catalogs', 'tycho2.oacat') });
   });
 });
 
@@ -71,6 +77,7 @@ describe('file formats', () => {
     auth: { operatorTokens: [{ name: 'alice', sha256: SHA_OPERATOR }, { name: 'operator-2', sha256: 'ab'.repeat(32) }], readsOpen: false },
     network: { heartbeatIntervalS: 15, leaseS: 60, sweepIntervalS: 2.5 },
     jobs: { pollingIntervalSeconds: 1, queues: ['ingest', 'image'], schema: 'pgboss' },
+    pipeline: {},
     log: { level: 'debug' },
   });
 

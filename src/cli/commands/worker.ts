@@ -144,7 +144,7 @@ export function workerCommand(io: CliIo, deps: WorkerDeps = {}): Command {
           jobs,
           storage,
           clock: systemClock,
-          handlers: defaultStageHandlers({ stack: { pool } }),
+          handlers: defaultStageHandlers({ stack: { pool }, ...(config.pipeline.catalogPath !== undefined ? { image: { catalog: config.pipeline.catalogPath } } : {}) }),
           queues,
           pollingIntervalSeconds: config.jobs.pollingIntervalSeconds,
           stopTimeoutMs: stopTimeoutS * 1000,

@@ -71,7 +71,7 @@ export async function runStack(missionId: string, ctx: StageContext, opts: Stack
   if (!mission) throw new PipelineError('NOT_FOUND', `mission ${missionId} does not exist`);
   const exposures = await db
     .selectFrom('exposures')
-    .select(['id', 'object_key', 'has_wcs', 'exposure_s'])
+    .select(['id', 'object_key', 'has_wcs', 'exposure_s', 'solve_status', 'solved_object_key'])
     .where('mission_id', '=', missionId)
     .where('state', '=', 'ACCEPTED')
     .where('object_key', 'is not', null)
@@ -86,11 +86,14 @@ export async function runStack(missionId: string, ctx: StageContext, opts: Stack
     const exposureS = new Map<string, number>();
     for (const [i, e] of exposures.entries()) {
       await ctx.progress((0.25 * i) / Math.max(1, exposures.length), `staging frame ${i + 1}/${exposures.length}`);
-      if (e.has_wcs !== true) {
+      // The pipeline's plate solution wins over the camera's header WCS: it is fitted to
+      // the catalog, and a frame uploaded without any WCS has only that one.
+      const key = e.solve_status === 'solved' && e.solved_object_key ? e.solved_object_key : e.has_wcs === true ? e.object_key : null;
+      if (key === null) {
         skipped.push({ exposureId: e.id, reason: 'no celestial WCS (not plate-solved yet)' });
         continue;
       }
-      const s = await workspace.stage(e.id, e.object_key as string);
+      const s = await workspace.stage(e.id, key);
       if ('why' in s) skipped.push({ exposureId: e.id, reason: s.why });
       else if (!s.wcs) skipped.push({ exposureId: e.id, reason: 'no celestial WCS in the stored header' });
       else {

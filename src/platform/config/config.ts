@@ -38,6 +38,7 @@
  * | jobs.queues                   | OPENASTRO_JOBS_QUEUES (a,b or none) | all queues               |
  * | jobs.pollingIntervalSeconds   | OPENASTRO_JOBS_POLLING_INTERVAL_S   | 2                        |
  * | jobs.schema                   | OPENASTRO_JOBS_SCHEMA               | pgboss                   |
+ * | pipeline.catalogPath          | OPENASTRO_CATALOG                   | none (frames not solved) |
  * | log.level                     | OPENASTRO_LOG_LEVEL                 | info                     |
  *
  * Operator tokens are given either in clear (at least 16 characters) or as
@@ -88,6 +89,8 @@ export interface Config {
   auth: { operatorTokens: OperatorToken[]; readsOpen: boolean };
   network: { heartbeatIntervalS: number; leaseS: number; sweepIntervalS: number };
   jobs: { pollingIntervalSeconds: number; queues: QueueName[]; schema: string };
+  /** The reference catalog (`.oacat`, absolute) for plate solving and zero points; none: frames end 'failed'. */
+  pipeline: { catalogPath?: string };
   log: { level: LogLevel };
 }
 
@@ -177,6 +180,7 @@ export const FIELDS: Readonly<Record<string, FieldSpec>> = {
     default: 'pgboss',
     check: (v: string) => (/^[a-z_][a-z0-9_]{0,62}$/.test(v) ? undefined : 'must be a lower-case SQL identifier (a-z, 0-9, _)'),
   },
+  'pipeline.catalogPath': { type: 'path', env: 'OPENASTRO_CATALOG' },
   'log.level': {
     type: 'string',
     env: 'OPENASTRO_LOG_LEVEL',
@@ -340,10 +344,13 @@ export function buildConfig(layers: readonly Layer[], cwd: string, problems: Con
       queues: [],
       schema: value<string>('jobs.schema') ?? 'pgboss',
     },
+    pipeline: {},
     log: { level: value<LogLevel>('log.level') ?? 'info' },
   };
   const url = value<string>('database.url');
   if (url !== undefined) config.database.url = url;
+  const catalogPath = value<string>('pipeline.catalogPath');
+  if (catalogPath !== undefined) config.pipeline.catalogPath = catalogPath;
 
   if (kind === 's3') {
     const bucket = value<string>('storage.bucket');
