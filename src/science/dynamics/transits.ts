@@ -24,6 +24,7 @@ import { keplerDriftPacked } from './kepler-drift.js';
 import { DynamicsError } from './errors.js';
 import { astrocentricToJacobi, jacobiKeplerMu } from './jacobi.js';
 import { toAstrocentric, type AstrocentricState, type PlanetarySystem } from './system.js';
+import { MAX_UNROLLED_PLANETS } from './step-kernel.js';
 import { WisdomHolman } from './wisdom-holman.js';
 
 export interface TransitOptions {
@@ -35,6 +36,8 @@ export interface TransitOptions {
   correctorStages?: number;
   /** Plain kick instead of the modified kick (for tests of the integrator's error terms). */
   plainKick?: boolean;
+  /** The general loop step even where an unrolled one exists (for tests comparing the two). */
+  loopStep?: boolean;
 }
 
 /** Transits in time order: planet (0-based, input order), epoch, time and sky-plane geometry. */
@@ -69,15 +72,11 @@ const NEWTON_MAX_ITER = 30;
 export class TransitSimulator {
   readonly nPlanets: number;
   private readonly wh: WisdomHolman;
-  private readonly jacPrev: Float64Array;
-  private readonly accPrev: Float64Array;
   /** Real (corrected) Jacobi states at the step's start and end, when computed. */
   private realStart: Float64Array;
   private realEnd: Float64Array;
   private readonly sub: Float64Array;
   private readonly gPrev: Float64Array;
-  private readonly gNow: Float64Array;
-  private readonly zNow: Float64Array;
   private readonly epochs: Int32Array;
   private capacity = 0;
   private outPlanet = new Int32Array(0);
@@ -99,14 +98,10 @@ export class TransitSimulator {
     this.wh = new WisdomHolman(nPlanets);
     this.nPlanets = nPlanets;
     const n = nPlanets;
-    this.jacPrev = new Float64Array(6 * n);
-    this.accPrev = new Float64Array(3 * n);
     this.realStart = new Float64Array(6 * n);
     this.realEnd = new Float64Array(6 * n);
     this.sub = new Float64Array(6 * n);
     this.gPrev = new Float64Array(n);
-    this.gNow = new Float64Array(n);
-    this.zNow = new Float64Array(n);
     this.epochs = new Int32Array(n);
   }
 
@@ -133,6 +128,7 @@ export class TransitSimulator {
       options.correctorStages ?? DEFAULT_CORRECTOR_STAGES,
     );
     wh.modifiedKick = !options.plainKick;
+    wh.unrolled = !options.loopStep && n <= MAX_UNROLLED_PLANETS;
     wh.setAstrocentric(state.state);
     this.reserve(this.estimateCapacity(tEnd - t0));
     this.count = 0;
@@ -140,8 +136,7 @@ export class TransitSimulator {
 
     wh.applyCorrector(wh.jac, false);
     wh.refreshAcceleration();
-    this.skyFunction();
-    this.gPrev.set(this.gNow);
+    for (let p = 0; p < n; p++) this.gPrev[p] = wh.sky[p];
 
     this.integrate(t0, tEnd, nSteps);
     return {
@@ -161,14 +156,13 @@ export class TransitSimulator {
     const h = wh.h;
     const jac = wh.jac;
     const acc = wh.acc;
-    const jacPrev = this.jacPrev;
-    const accPrev = this.accPrev;
+    const sky = wh.sky;
+    const gPrev = this.gPrev;
+    // The loop step leaves the force caches toRealFirstOrder can reuse; the unrolled one does not.
+    const stepLeavesCaches = !wh.unrolled;
     let endReady = false;
     for (let s = 0; s < nSteps; s++) {
       const tn = t0 + s * h;
-      // Plain loops: TypedArray.set costs a builtin call, too much for 6n numbers a step.
-      for (let k = 0; k < 6 * n; k++) jacPrev[k] = jac[k];
-      for (let k = 0; k < 3 * n; k++) accPrev[k] = acc[k];
       // The previous step's real end state is this step's real start state.
       let startReady = endReady;
       if (endReady) {
@@ -179,20 +173,19 @@ export class TransitSimulator {
       endReady = false;
       wh.step();
       // The force caches now belong to `jac`, until the start state is corrected.
-      let cachesOnEnd = true;
-      this.skyFunction();
+      let cachesOnEnd = stepLeavesCaches;
       for (let p = 0; p < n; p++) {
-        const g1 = this.gNow[p];
-        const g0 = this.gPrev[p];
-        this.gPrev[p] = g1;
-        if (!(g0 < 0 && g1 >= 0 && this.zNow[p] > 0)) continue;
+        const g1 = sky[p];
+        const g0 = gPrev[p];
+        gPrev[p] = g1;
+        if (!(g0 < 0 && g1 >= 0 && sky[n + p] > 0)) continue;
         const tau0 = this.firstGuess(p, g0, g1);
         let fromEnd = tau0 > 0.5 * h;
         if (fromEnd && !endReady) {
           wh.toRealFirstOrder(jac, acc, this.realEnd, cachesOnEnd);
           endReady = true;
         } else if (!fromEnd && !startReady) {
-          wh.toRealFirstOrder(this.jacPrev, this.accPrev, this.realStart, false);
+          wh.toRealFirstOrder(this.wh.jacPrev, this.wh.accPrev, this.realStart, false);
           cachesOnEnd = false;
           startReady = true;
         }
@@ -201,30 +194,6 @@ export class TransitSimulator {
         const t = tn + tau;
         if (t >= t0 && t <= tEnd) this.record(p, t);
       }
-    }
-  }
-
-  /** g = x·vx + y·vy and z of every planet's astrocentric mapping state (after a step). */
-  private skyFunction(): void {
-    const wh = this.wh;
-    const n = this.nPlanets;
-    const jac = wh.jac;
-    // Astrocentric positions of the step's interaction evaluation.
-    const px = wh.posX;
-    const py = wh.posY;
-    const pz = wh.posZ;
-    let svx = 0;
-    let svy = 0;
-    for (let i = 0; i < n; i++) {
-      const jvx = jac[6 * i + 3];
-      const jvy = jac[6 * i + 4];
-      const vx = jvx + svx;
-      const vy = jvy + svy;
-      const f = wh.m[i] / wh.eta[i];
-      svx += f * jvx;
-      svy += f * jvy;
-      this.gNow[i] = px[i] * vx + py[i] * vy;
-      this.zNow[i] = pz[i];
     }
   }
 
@@ -266,7 +235,7 @@ export class TransitSimulator {
   /** Root in [0, h] of the cubic Hermite interpolant of g through the step's two ends. */
   private firstGuess(p: number, g0: number, g1: number): number {
     const h = this.wh.h;
-    this.skyAt(this.jacPrev, p);
+    this.skyAt(this.wh.jacPrev, p);
     const d0 = this.egDot * h;
     this.skyAt(this.wh.jac, p);
     const d1 = this.egDot * h;
@@ -328,7 +297,7 @@ export class TransitSimulator {
     const wh = this.wh;
     const base = fromEnd ? this.realEnd : this.realStart;
     const sub = this.sub;
-    const a0 = this.accPrev;
+    const a0 = this.wh.accPrev;
     const a1 = wh.acc;
     const aBase = fromEnd ? a1 : a0;
     const sigma = fromEnd ? tau - wh.h : tau;

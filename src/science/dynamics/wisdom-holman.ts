@@ -36,10 +36,14 @@
  *   from the distances of the same force pass. (The sign was checked against an IAS15
  *   integration: the other sign doubles the error instead.) What remains is O(ε² h⁴).
  *
- * All buffers are preallocated Float64Arrays; a step allocates nothing.
+ * All buffers are preallocated Float64Arrays; a step allocates nothing. For up to
+ * MAX_UNROLLED_PLANETS planets the step runs as one straight-line function compiled for the
+ * planet count (step-kernel.ts); the loops below are the general form, and the one used for
+ * the rarer evaluations (correctors, output states, energy).
  */
 import { keplerDriftPacked } from './kepler-drift.js';
 import { DynamicsError } from './errors.js';
+import { compileStepKernel, KERNEL_HEADER, KERNEL_PER_PLANET, kernelScratchLength, MAX_UNROLLED_PLANETS, type StepKernel } from './step-kernel.js';
 
 /** Bernoulli numbers B_2, B_4, ..., B_16. */
 const BERNOULLI_EVEN = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510];
@@ -113,9 +117,15 @@ export class WisdomHolman {
   readonly jac: Float64Array;
   /** Jacobi interaction acceleration at the positions in `jac` (3 per planet). */
   readonly acc: Float64Array;
+  /** `jac` and `acc` as they were before the last `step`. */
+  readonly jacPrev: Float64Array;
+  readonly accPrev: Float64Array;
   /** Acceleration of the modified kick at the positions in `jac` (3 per planet). */
   readonly kickAcc: Float64Array;
-  /** Astrocentric positions from the last interaction evaluation (views into the work buffer). */
+  /**
+   * Astrocentric positions from the last `interaction` call (views into the work buffer; the
+   * unrolled step keeps its own and leaves these alone).
+   */
   readonly posX: Float64Array;
   readonly posY: Float64Array;
   readonly posZ: Float64Array;
@@ -123,6 +133,22 @@ export class WisdomHolman {
   h = 0;
   /** Use the modified kick (true unless testing the plain map). */
   modifiedKick = true;
+  /**
+   * Step with the unrolled kernel (default where one exists; false forces the loop step, for
+   * tests). After an unrolled step the force caches of the loop form are stale (`fresh` of
+   * toRealFirstOrder is then ignored: the unrolled form computes its own).
+   */
+  unrolled = false;
+  /**
+   * Transit test of the state after each step: sky[i] = x·vx + y·vy and sky[n + i] = z of
+   * planet i's astrocentric state (filled by `step` and `computeSky`).
+   */
+  readonly sky: Float64Array;
+  /** The unrolled kernel's constants (KERNEL_HEADER, then KERNEL_PER_PLANET per planet). */
+  private readonly kernelConst: Float64Array;
+  private readonly kernelScratch: Float64Array;
+  private kernelModified: StepKernel | null = null;
+  private kernelPlain: StepKernel | null = null;
   private corrIn = correctorCoefficients(0);
   private corrOut = correctorCoefficients(0);
   private pendingDrift = 0;
@@ -172,8 +198,14 @@ export class WisdomHolman {
     this.driftPar = new Float64Array(3 * n);
     this.jac = new Float64Array(6 * n);
     this.acc = new Float64Array(3 * n);
+    this.jacPrev = new Float64Array(6 * n);
+    this.accPrev = new Float64Array(3 * n);
     this.kickAcc = new Float64Array(3 * n);
     this.scratchAcc = new Float64Array(3 * n);
+    this.sky = new Float64Array(2 * n);
+    this.kernelConst = new Float64Array(KERNEL_HEADER + KERNEL_PER_PLANET * n);
+    this.kernelScratch = new Float64Array(kernelScratchLength(n));
+    this.unrolled = n <= MAX_UNROLLED_PLANETS;
     let o = 0;
     const take = (len: number): number => {
       const at = o;
@@ -238,8 +270,20 @@ export class WisdomHolman {
       w[this.oIE + i] = 1 / prev;
       w[this.oSE + i] = stellarMass / prev;
       w[this.oMU + i] = mu;
+      const c = this.kernelConst;
+      const k = KERNEL_HEADER + KERNEL_PER_PLANET * i;
+      c[k] = G * mi;
+      c[k + 1] = mi / eta;
+      c[k + 2] = mu;
+      c[k + 3] = stellarMass / prev;
+      c[k + 4] = mi;
+      c[k + 5] = 1 / prev;
       prev = eta;
     }
+    this.kernelConst[0] = 0.5 * stepDays;
+    this.kernelConst[1] = (stepDays * stepDays) / 12;
+    this.kernelConst[2] = stepDays;
+    this.kernelConst[3] = (CORRECTOR_SIGN * stepDays * stepDays) / 12;
     if (this.corrIn.a.length !== inputStages) this.corrIn = correctorCoefficients(inputStages);
     if (this.corrOut.a.length !== outputStages) this.corrOut = correctorCoefficients(outputStages);
   }
@@ -437,10 +481,15 @@ export class WisdomHolman {
    * −(h²/12)·(Da')·v (a' the Jacobi interaction acceleration). Cheaper than `applyCorrector`
    * (one Hessian-vector pass instead of drifts and kicks) and accurate to O(ε h⁴ + ε² h⁴).
    * `a` must be the interaction acceleration of `src`; `fresh` says whether the last
-   * `interaction` call was on `src` (otherwise it is repeated).
+   * `interaction` call was on `src` (otherwise it is repeated; loop form only).
    */
   toRealFirstOrder(src: Float64Array, a: Float64Array, out: Float64Array, fresh: boolean): void {
     const n = this.nPlanets;
+    if (this.unrolled) {
+      // (Its own geometry pass: cheaper unrolled than reusing the loop form's caches.)
+      this.stepKernel().toReal(src, a, out, this.kernelConst, this.kernelScratch);
+      return;
+    }
     if (!fresh) this.interaction(src, this.scratchAcc);
     const dv = this.scratchAcc;
     this.hessianVector(src, src, 6, 3, dv);
@@ -625,20 +674,50 @@ export class WisdomHolman {
     }
   }
 
-  /** Makes `acc` and `kickAcc` valid for the current `jac` (call after loading a state). */
+  /** Makes `acc`, `kickAcc` and `sky` valid for the current `jac` (call after loading a state). */
   refreshAcceleration(): void {
     this.interaction(this.jac, this.acc);
     this.modify(this.jac, this.acc, this.kickAcc);
+    this.computeSky();
   }
 
-  /** One step kick(h/2) ∘ drift(h) ∘ kick(h/2); accelerations must be valid on entry, and are on exit. */
+  /**
+   * One step kick(h/2) ∘ drift(h) ∘ kick(h/2); accelerations must be valid on entry, and are
+   * on exit, as is `sky`; the state before the step is left in `jacPrev` and `accPrev`.
+   */
   step(): void {
+    if (this.unrolled) {
+      const kernel = this.stepKernel();
+      kernel.forces(this.jac, this.acc, this.kickAcc, this.kernelConst, this.driftPar, this.kernelScratch, this.jacPrev, this.accPrev);
+      kernel.finish(this.jac, this.acc, this.kickAcc, this.kernelConst, this.sky, this.kernelScratch);
+      return;
+    }
+    this.loopStep();
+    this.computeSky();
+  }
+
+  /** The unrolled kernel for the planet count and kick flavour, compiled on first use. */
+  private stepKernel(): StepKernel {
+    let kernel = this.modifiedKick ? this.kernelModified : this.kernelPlain;
+    if (kernel === null) {
+      kernel = compileStepKernel(this.nPlanets, this.modifiedKick);
+      if (this.modifiedKick) this.kernelModified = kernel;
+      else this.kernelPlain = kernel;
+    }
+    return kernel;
+  }
+
+  /** The step as loops (any planet count). */
+  private loopStep(): void {
     const n = this.nPlanets;
     const h = this.h;
     const half = 0.5 * h;
     const jac = this.jac;
     const ka = this.kickAcc;
     const par = this.driftPar;
+    // Plain loops: TypedArray.set costs a builtin call, too much for 6n numbers a step.
+    for (let k = 0; k < 6 * n; k++) this.jacPrev[k] = jac[k];
+    for (let k = 0; k < 3 * n; k++) this.accPrev[k] = this.acc[k];
     // Kick and drift fused per planet (each planet's drift needs only its own kick). The
     // kicks are written out here rather than called: a double argument would be boxed.
     for (let i = 0; i < n; i++) {
@@ -654,6 +733,27 @@ export class WisdomHolman {
       jac[6 * i + 3] += half * ka[3 * i];
       jac[6 * i + 4] += half * ka[3 * i + 1];
       jac[6 * i + 5] += half * ka[3 * i + 2];
+    }
+  }
+
+  /**
+   * The transit test of `jac` into `sky`, from the astrocentric positions of the last
+   * `interaction` (which must have been on `jac`) and the current velocities.
+   */
+  computeSky(): void {
+    const n = this.nPlanets;
+    const jac = this.jac;
+    const w = this.w;
+    let svx = 0;
+    let svy = 0;
+    for (let i = 0; i < n; i++) {
+      const jvx = jac[6 * i + 3];
+      const jvy = jac[6 * i + 4];
+      this.sky[i] = w[this.oPX + i] * (jvx + svx) + w[this.oPY + i] * (jvy + svy);
+      this.sky[n + i] = w[this.oPZ + i];
+      const f = w[this.oFJ + i];
+      svx += f * jvx;
+      svy += f * jvy;
     }
   }
 
