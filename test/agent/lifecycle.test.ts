@@ -25,7 +25,7 @@ import { zenithJ2000 } from '../../src/agent/devices/coordinates.js';
 import { openAgent, type Agent, type AgentEvent } from '../../src/agent/lifecycle/index.js';
 import { readStatusFile } from '../../src/agent/status.js';
 import { statePaths } from '../../src/agent/config.js';
-import { engineNames } from '../platform/engines.js';
+import { primaryEngine } from '../platform/engines.js';
 import { createSimulatedObservatory, type SimulatedObservatory } from '../../src/agent/devices/simulator/index.js';
 import { parseAgentConfig } from '../../src/agent/config.js';
 import { readObject } from '../../src/pipeline/objects.js';
@@ -39,7 +39,8 @@ const SPEED = 5;
 const site = { latDeg: SITE.latDeg, lonDeg: SITE.lonDeg, heightM: SITE.elevationM };
 const indiSkip = missingTools({ commands: ['indiserver', 'indi_simulator_telescope', 'indi_simulator_ccd'] });
 
-describe.each(engineNames())('node agent lifecycle on %s', (engineName) => {
+// One engine: the agent only sees the HTTP API (test/platform/engines.ts primaryEngine).
+describe.each([primaryEngine()])('node agent lifecycle on %s', (engineName) => {
   let h: Harness;
   let agent: Agent;
   let stateDir: string;

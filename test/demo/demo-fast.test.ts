@@ -190,7 +190,7 @@ describe('openastro demo --fast (embedded database)', () => {
     stop.abort();
     const outcome = await running;
     const failed = outcome.rows.filter((r) => !r.pass).map((r) => `${r.check}: ${r.recovered}`);
-    expect(failed).toEqual([]);
+    expect(failed, `${stdout}\n${progress.slice(-3000)}`).toEqual([]);
     expect(outcome.exitCode).toBe(0);
     expect(stdout).toContain('All 11 checks passed.');
     const truth = outcome.scenario.truth;

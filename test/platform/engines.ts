@@ -34,6 +34,15 @@ export function engineNames(): Array<'pglite' | 'postgres'> {
   return postgresUrl() ? ['pglite', 'postgres'] : ['pglite'];
 }
 
+/**
+ * One engine, for tests whose subject talks to the service over HTTP and not to the
+ * database (the node agent): PostgreSQL when configured, the production setting, else
+ * PGlite. The database rules behind the API are tested on both engines elsewhere.
+ */
+export function primaryEngine(): 'pglite' | 'postgres' {
+  return process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
+}
+
 export async function makeEngine(name: 'pglite' | 'postgres'): Promise<TestEngine> {
   const tag = randomBytes(4).toString('hex');
   if (name === 'pglite') return { name, tag, cleanup: async () => {} };

@@ -149,6 +149,19 @@ describe('mergeLightCurves', () => {
     expect((err as Error).message).toMatch(/'B', 'C'.*periodic/);
     const p = mergeLightCurves(sep.parts, { model: { kind: 'periodic', periodDays: P, nterms: 2 }, reference: 'A' }, ['A', 'B', 'C']);
     for (const s of apart) expect(Math.abs(p.offsets.find((o) => o.site === s.name)!.offset - s.offset)).toBeLessThan(0.01);
+
+    // One site alone while the others share bins: that site is named, not given a wild offset.
+    const oneApart = SITES.map((s, k) => ({ ...s, nights: k === 2 ? [5, 6] : [0, 1, 2] }));
+    const lone = simulate(5, oneApart, 0);
+    let loneErr: unknown;
+    try {
+      mergeLightCurves(lone.parts, { model: { kind: 'bins', binDays: 0.01 }, reference: 'A' }, ['A', 'B', 'C']);
+    } catch (e) {
+      loneErr = e;
+    }
+    expect(loneErr).toBeInstanceOf(LightCurveError);
+    expect((loneErr as LightCurveError).code).toBe('DEGENERATE');
+    expect((loneErr as Error).message).toMatch(/site\(s\) 'C' never observe/);
   });
 
   it('merges fluxes as magnitudes and reports the flux ratio of each site', () => {
