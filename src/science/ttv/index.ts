@@ -35,6 +35,6 @@ export { levenbergMarquardt, invertSpd, type LeastSquaresProblem, type LeastSqua
 export { fitTtv, optimizeTtv, type TtvFitOptions, type TtvFitResult, type TtvOptimum, type TtvSampler } from './fit.js';
 export { summarizeSamples, summarizeColumn, derivedSamples, quantileSorted, column, type ParameterSummary } from './summary.js';
 export { predictTransitTimes, MAX_PREDICTION_SPAN_DAYS, type PredictedTransit, type PredictOptions } from './predict.js';
-export { compareModels, type ComparedModel, type ModelComparison, type CompareOptions } from './compare.js';
+export { compareModels, chooseModel, DEFAULT_LN_B_THRESHOLD, EVIDENCE_SIGMAS, type ComparedModel, type ModelComparison, type CompareOptions, type EvidenceEntry, type ModelChoice } from './compare.js';
 export { formatSamplesCsv, parseSamplesCsv, selectColumns, MAX_SAMPLE_VALUES, type SamplesTable } from './samples.js';
 export { parseTtvConfig, type TtvFileConfig, type SamplerConfig } from './config.js';
