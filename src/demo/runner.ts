@@ -76,6 +76,8 @@ export interface DemoOutcome {
 
 const POLL_MS = 400;
 const DROP_POLL_MS = 25;
+/** How much the night slows while the drop-out candidate's first frame uploads. */
+const DROP_SLOWDOWN = 30;
 /** Below the sweeper's 3 × 30 s: a node whose heartbeat was sent is never silent that long in simulated time. */
 const HEARTBEAT_GATE_S = 75;
 /** Real seconds between fault sweeps (and lease passes): ×450 makes it 45 simulated seconds. */
@@ -217,6 +219,7 @@ export async function runDemo(o: RunDemoOptions): Promise<DemoOutcome> {
     } finally {
       watching = false;
       await dropWatch;
+      night.restoreSpeed();
     }
     if (aborted()) throw new DemoError('ABORTED', 'stopped during the night');
     if (realS() >= budgetS) display.event(clock.now(), `real-time budget of ${budgetS} s reached: judging what the network delivered so far`);
@@ -395,6 +398,8 @@ class NightMonitor {
   private readonly t0 = performance.now();
   private readonly missionStates = new Map<string, string>();
   private tooFirstFrameSeen = false;
+  /** The night's speed while it is slowed for the drop-out (undefined: not slowed). */
+  private savedSpeed: number | undefined;
   private allUpSince: number | undefined;
   private quietPolls = 0;
   /** Set once the agents were stopped: their silence is not a fault. */
@@ -475,11 +480,20 @@ class NightMonitor {
     // clouds are coming: the weather should show on its own). No await between this look
     // at the agents and the cut.
     const cloudy = new Set(this.d.scenario.nodes.filter((n) => n.clouds.kind === 'banks').map((n) => n.name));
+    let waiting = false;
     for (const n of nodes) {
       if (!n.link.up || cloudy.has(n.plan.name)) continue;
       const st = n.agent.status();
       const t = st.task;
-      if (!t || t.missionId !== galaxy || t.framesDone < 1 || t.framesDone >= t.framesPlanned || st.outbox.frames > 0) continue;
+      if (!t || t.missionId !== galaxy || t.framesDone < 1 || t.framesDone >= t.framesPlanned) continue;
+      if (st.outbox.frames > 0) {
+        // A frame taken but not yet uploaded: at full speed the task would end before the
+        // upload (real time) does, on a busy machine every time. Slow the night down until
+        // the frame is on the service, so the cut always finds a task half done.
+        waiting = true;
+        continue;
+      }
+      this.restoreSpeed();
       n.link.cut();
       run.dropout = { nodeName: n.plan.name, nodeId: n.nodeId, taskId: t.taskId, cutAt: now };
       display.event(now, `${n.plan.name} drops off the network mid-task (${t.framesDone} of ${t.framesPlanned} frames sent): its router died`);
@@ -488,6 +502,17 @@ class NightMonitor {
       void this.releaseWhenCredited(n, t.taskId);
       return;
     }
+    if (waiting && this.savedSpeed === undefined) {
+      this.savedSpeed = this.d.clock.speed;
+      this.d.clock.setSpeed(Math.max(1, this.savedSpeed / DROP_SLOWDOWN));
+    } else if (!waiting) this.restoreSpeed();
+  }
+
+  /** Back to the night's speed after waiting for a drop-out candidate's upload. */
+  restoreSpeed(): void {
+    if (this.savedSpeed === undefined) return;
+    this.d.clock.setSpeed(this.savedSpeed);
+    this.savedSpeed = undefined;
   }
 
   private async releaseWhenCredited(n: SimNode, taskId: string): Promise<void> {

@@ -57,6 +57,16 @@ export interface StackSummary {
 }
 
 /** The stage handler. */
+/**
+ * The stored file a stack reads for an exposure, or null when it has no celestial WCS yet.
+ * The pipeline's plate solution wins over the camera's header WCS: it is fitted to the
+ * catalog, and a frame uploaded without any WCS has only that one.
+ */
+export function stackSourceKey(e: { object_key: string | null; has_wcs: boolean | null; solve_status: string | null; solved_object_key: string | null }): string | null {
+  if (e.solve_status === 'solved' && e.solved_object_key) return e.solved_object_key;
+  return e.has_wcs === true ? e.object_key : null;
+}
+
 export function stackStage(opts: StackOptions = {}): StageHandler<'stack'> {
   return async (input, ctx) => {
     await runStack(input.missionId, ctx, opts);
@@ -86,9 +96,7 @@ export async function runStack(missionId: string, ctx: StageContext, opts: Stack
     const exposureS = new Map<string, number>();
     for (const [i, e] of exposures.entries()) {
       await ctx.progress((0.25 * i) / Math.max(1, exposures.length), `staging frame ${i + 1}/${exposures.length}`);
-      // The pipeline's plate solution wins over the camera's header WCS: it is fitted to
-      // the catalog, and a frame uploaded without any WCS has only that one.
-      const key = e.solve_status === 'solved' && e.solved_object_key ? e.solved_object_key : e.has_wcs === true ? e.object_key : null;
+      const key = stackSourceKey(e);
       if (key === null) {
         skipped.push({ exposureId: e.id, reason: 'no celestial WCS (not plate-solved yet)' });
         continue;
