@@ -311,20 +311,8 @@ async function createMissions(db: Kysely<Schema>, jobs: Jobs, scenario: Scenario
   const transitId = run.missionIds.transit!;
   const sys = scenario.truth.planets;
   const eph = sys.ephemeris;
-  // The archive's ephemeris numbers epochs from the first transit of the simulation.
-  await setTransitEphemeris(
-    db,
-    transitId,
-    {
-      planet: 'b',
-      periodDays: eph.periodDays,
-      t0BjdTdb: eph.t0Bjd - eph.referenceEpoch * eph.periodDays,
-      shape: { rp: sys.truth.shape.rp, a: sys.truth.shape.aOverRstar, incDeg: sys.truth.shape.incDeg, u: sys.truth.shape.u },
-      // Full demo: the TTV model is attached after the night, so the sampler runs once with tonight's time.
-      ...(scenario.observeTransit ? {} : { ttv: ttvConfig(scenario, settings) }),
-    },
-    now,
-  );
+  // Full demo: the TTV model is attached after the night, so the sampler runs once with tonight's time.
+  await setTransitEphemeris(db, transitId, demoEphemeris(scenario, settings, !scenario.observeTransit), now);
   await addArchivalTransitTimes(
     db,
     transitId,
@@ -336,6 +324,19 @@ async function createMissions(db: Kysely<Schema>, jobs: Jobs, scenario: Scenario
     await db.transaction().execute((trx) => enqueueStage(jobs, trx, 'transit-times', { missionId: transitId }, now, { dedupeKey: `transit-times:${transitId}:archival` }));
     display.event(now, 'OA-2 b: O−C and TTV inference from the archival timings queued');
   }
+}
+
+/** Planet b's ephemeris as the archive gives it (epochs from the simulation's first transit), with the TTV model or not. */
+function demoEphemeris(scenario: Scenario, settings: DemoSettings, withTtv: boolean): Parameters<typeof setTransitEphemeris>[2] {
+  const sys = scenario.truth.planets;
+  const eph = sys.ephemeris;
+  return {
+    planet: 'b',
+    periodDays: eph.periodDays,
+    t0BjdTdb: eph.t0Bjd - eph.referenceEpoch * eph.periodDays,
+    shape: { rp: sys.truth.shape.rp, a: sys.truth.shape.aOverRstar, incDeg: sys.truth.shape.incDeg, u: sys.truth.shape.u },
+    ...(withTtv ? { ttv: ttvConfig(scenario, settings) } : {}),
+  };
 }
 
 /**
@@ -599,19 +600,11 @@ class NightMonitor {
     const { db, jobs, scenario, run, clock, display, settings } = this.d;
     const id = run.missionIds.transit;
     if (!id) return;
-    const sys = scenario.truth.planets;
-    const eph = sys.ephemeris;
     const now = clock.now();
     await setTransitEphemeris(
       db,
       id,
-      {
-        planet: 'b',
-        periodDays: eph.periodDays,
-        t0BjdTdb: eph.t0Bjd - eph.referenceEpoch * eph.periodDays,
-        shape: { rp: sys.truth.shape.rp, a: sys.truth.shape.aOverRstar, incDeg: sys.truth.shape.incDeg, u: sys.truth.shape.u },
-        ttv: ttvConfig(scenario, settings),
-      },
+      demoEphemeris(scenario, settings, true),
       now,
     );
     await db.transaction().execute((trx) => enqueueStage(jobs, trx, 'transit-times', { missionId: id }, now, { dedupeKey: `transit-times:${id}:final-${now.getTime()}` }));
